@@ -1,0 +1,1 @@
+"""The ``pgfactory`` command line: thin commands over the library API."""

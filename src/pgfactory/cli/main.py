@@ -1,0 +1,24 @@
+"""Entry point: one Typer app; each command lives in its own module and registers itself."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="pgfactory",
+    help="Run Azure Data Factory definitions against PostgreSQL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    from pgfactory.cli import connection_test
+
+    connection_test.register(app)
+
+
+def main() -> None:
+    _register_commands()
+    app()

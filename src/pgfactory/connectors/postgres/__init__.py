@@ -1,0 +1,1 @@
+"""The AzurePostgreSql connector: linked service resolution, connections, diagnostics."""

@@ -1,0 +1,119 @@
+"""One error hierarchy for pgfactory, with ADF-style error codes.
+
+    PgFactoryError                      every error pgfactory raises on purpose
+     +-- DefinitionError                a resource definition is wrong (file, resource, property)
+     |    +-- ExpressionError           an expression cannot be parsed or evaluated
+     +-- SecretError                    a secret cannot be resolved
+     +-- IdentityError                  an Entra token cannot be had
+     +-- ConnectionStageError           connecting failed at one named stage
+     +-- EmbeddedPostgresError          the local PostgreSQL server cannot be started
+
+Errors carry data (``code``, ``file``, ``resource``, ``property_path``, ``sqlstate``) so that
+callers branch on types and fields, never on message text. ``transient`` marks errors that a
+retry may cure (a timeout, a dropped connection) as opposed to ones that need a change of input.
+Messages never hold secret values: whoever builds one passes names, not values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PgFactoryError(Exception):
+    """Base of every error pgfactory raises on purpose."""
+
+    code = "PgFactoryError"
+    transient = False
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def to_dict(self) -> dict[str, object]:
+        return {"errorCode": self.code, "message": self.message}
+
+
+class DefinitionError(PgFactoryError):
+    """A resource definition is malformed or breaks a rule; names where it is."""
+
+    code = "UserErrorInvalidDefinition"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Path | str | None = None,
+        resource: str | None = None,
+        property_path: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.detail = message
+        self.file = str(file) if file is not None else None
+        self.resource = resource
+        self.property_path = property_path
+        located = ": ".join(p for p in (self.file, resource, property_path) if p)
+        super().__init__(f"{located}: {message}" if located else message, code=code)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "errorCode": self.code,
+            "message": self.message,
+            "file": self.file,
+            "resource": self.resource,
+            "property": self.property_path,
+        }
+
+
+class ExpressionError(DefinitionError):
+    code = "InvalidTemplate"
+
+
+class SecretError(PgFactoryError):
+    code = "UserErrorSecretUnavailable"
+
+
+class IdentityError(PgFactoryError):
+    """An Entra token could not be acquired; ``transient`` when the endpoint may recover."""
+
+    code = "UserErrorEntraTokenFailed"
+
+    def __init__(self, message: str, *, code: str | None = None, transient: bool = False) -> None:
+        super().__init__(message, code=code)
+        self.transient = transient
+
+
+class ConnectionStageError(PgFactoryError):
+    """Connecting to PostgreSQL failed at ``stage``; ``hint`` says what to change."""
+
+    code = "UserErrorPostgreSqlConnectionFailed"
+
+    def __init__(
+        self,
+        stage: str,
+        message: str,
+        *,
+        hint: str = "",
+        code: str | None = None,
+        sqlstate: str | None = None,
+        transient: bool = False,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.stage = stage
+        self.hint = hint
+        self.sqlstate = sqlstate
+        self.transient = transient
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "errorCode": self.code,
+            "message": self.message,
+            "stage": self.stage,
+            "hint": self.hint,
+            "sqlstate": self.sqlstate,
+        }
+
+
+class EmbeddedPostgresError(PgFactoryError):
+    code = "EmbeddedPostgresFailed"

@@ -13,10 +13,16 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Run Azure Data Factory definitions against PostgreSQL."""
+
+
 def _register_commands() -> None:
-    from pgfactory.cli import connection_test
+    from pgfactory.cli import connection_test, demo
 
     connection_test.register(app)
+    demo.register(app)
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ LINKED_SERVICE_TYPE = "AzurePostgreSql"
 DEFAULT_PORT = 5432
 DEFAULT_CONNECT_TIMEOUT = 15  # seconds; Npgsql's default, which ADF inherits
 DEFAULT_COMMAND_TIMEOUT = 30  # seconds; 0 means no limit
+_NO_ROOT_CERTIFICATE = "/nonexistent/pgfactory-trust-server-certificate/root.crt"
 
 # .NET encoding names (ADF's ``encoding``) to PostgreSQL client_encoding names.
 _CLIENT_ENCODINGS = {
@@ -100,6 +101,10 @@ class PostgresConnectionSettings:
             params["password"] = password.reveal()
         if mode >= SslMode.VERIFY_CA and self.ssl_root_cert is not None:
             params["sslrootcert"] = str(self.ssl_root_cert)
+        elif self.trust_server_certificate and mode is SslMode.REQUIRE:
+            # libpq's require still verifies when a root file exists (PGSSLROOTCERT, ~/.postgresql);
+            # a root file that does not exist is libpq's own way to say "verify nothing".
+            params["sslrootcert"] = _NO_ROOT_CERTIFICATE
         options = []
         if self.search_path:
             options.append(f"-c search_path={_escape_option(self.search_path)}")

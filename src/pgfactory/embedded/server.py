@@ -9,6 +9,7 @@ server runs as the unprivileged ``nobody`` user, with its data folder handed ove
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pwd
 import shutil
@@ -202,9 +203,7 @@ def _reachable_bin_dir(bin_dir: Path, user: pwd.struct_passwd) -> Path:
         staging = Path(tempfile.mkdtemp(prefix="pgfactory-postgres-"))
         shutil.copytree(install_root, staging / "install", symlinks=True)
         os.chmod(staging, 0o755)
-        try:
+        with contextlib.suppress(OSError):  # another process won the race; its copy is as good
             os.rename(staging / "install", copy_root)
-        except OSError:
-            pass  # another process won the race; its copy is as good
         shutil.rmtree(staging, ignore_errors=True)
     return copy_root / "bin"

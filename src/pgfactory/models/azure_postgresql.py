@@ -7,7 +7,7 @@ model (see ARCHITECTURE.md for sources). Both ``connectionTimeout`` (documented 
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import Enum, IntEnum, StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, model_validator
@@ -19,19 +19,19 @@ from pgfactory.models.secrets import SecretValue
 from pgfactory.models.values import DynamicBool, DynamicInt, DynamicStr, Expression, is_expression_text
 
 
-class AuthenticationType(str, Enum):
+class AuthenticationType(StrEnum):
     BASIC = "BasicAuth"
     SERVICE_PRINCIPAL = "ServicePrincipal"
     SYSTEM_ASSIGNED_MANAGED_IDENTITY = "SystemAssignedManagedIdentity"
     USER_ASSIGNED_MANAGED_IDENTITY = "UserAssignedManagedIdentity"
 
 
-class ServicePrincipalCredentialType(str, Enum):
+class ServicePrincipalCredentialType(StrEnum):
     KEY = "ServicePrincipalKey"
     CERTIFICATE = "ServicePrincipalCert"
 
 
-class AzureCloudType(str, Enum):
+class AzureCloudType(StrEnum):
     PUBLIC = "AzurePublic"
     CHINA = "AzureChina"
     US_GOVERNMENT = "AzureUsGovernment"

@@ -44,3 +44,9 @@ class AdfModel(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """The resource as ADF JSON: aliases, only what was given or set, original key order."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class AdfResource(AdfModel):
+    """A top-level resource: a name, and the file it is written to is ``<name>.json``."""
+
+    name: str

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from pgfactory.errors import DefinitionError
-from pgfactory.models.base import AdfModel
+from pgfactory.models.base import AdfModel, AdfResource
 from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.models.problems import Problem, problems_from_validation_error
 from pgfactory.models.resources import (
@@ -43,7 +43,7 @@ class ResourceKind(Enum):
     TRIGGER = ("trigger", TriggerResource)
     FACTORY = ("factory", FactoryResource)
 
-    def __init__(self, folder: str, model: type[AdfModel]) -> None:
+    def __init__(self, folder: str, model: type[AdfResource]) -> None:
         self.folder = folder
         self.model = model
 
@@ -53,7 +53,7 @@ class Factory:
     """Every resource of a factory by kind and name, with the file each came from."""
 
     root: Path | None = None
-    resources: dict[ResourceKind, dict[str, AdfModel]] = field(
+    resources: dict[ResourceKind, dict[str, AdfResource]] = field(
         default_factory=lambda: {kind: {} for kind in ResourceKind}
     )
     files: dict[tuple[ResourceKind, str], Path] = field(default_factory=dict)
@@ -78,8 +78,8 @@ class Factory:
     def _of(self, kind: ResourceKind, model: type[Model]) -> dict[str, Model]:
         return {name: resource for name, resource in self.resources[kind].items() if isinstance(resource, model)}
 
-    def add(self, kind: ResourceKind, resource: AdfModel, file: Path | None = None) -> None:
-        name = str(getattr(resource, "name"))
+    def add(self, kind: ResourceKind, resource: AdfResource, file: Path | None = None) -> None:
+        name = str(resource.name)
         self.resources[kind][name] = resource
         if file is not None:
             self.files[(kind, name)] = file
@@ -120,7 +120,9 @@ def read_json_file(path: Path) -> tuple[Any, Problem | None]:
         return None, Problem(str(path), path.stem, "", f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}")
 
 
-def parse_resource(kind: ResourceKind, data: Any, *, file: str, expected_name: str | None = None) -> tuple[AdfModel | None, list[Problem]]:
+def parse_resource(
+    kind: ResourceKind, data: Any, *, file: str, expected_name: str | None = None
+) -> tuple[AdfResource | None, list[Problem]]:
     resource_name = expected_name or (data.get("name") if isinstance(data, dict) else None) or "?"
     if not isinstance(data, dict):
         return None, [Problem(file, str(resource_name), "", f"a {kind.folder} file must hold a JSON object")]
@@ -164,8 +166,8 @@ def dump_resource(resource: AdfModel) -> str:
     return json.dumps(resource.to_json(), indent=4, ensure_ascii=False)
 
 
-def write_resource(root: Path, kind: ResourceKind, resource: AdfModel) -> Path:
-    path = root / kind.folder / f"{getattr(resource, 'name')}.json"
+def write_resource(root: Path, kind: ResourceKind, resource: AdfResource) -> Path:
+    path = root / kind.folder / f"{resource.name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dump_resource(resource), encoding="utf-8")
     return path

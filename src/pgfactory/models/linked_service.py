@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgfactory.models.base import AdfModel
+from pgfactory.models.base import AdfModel, AdfResource
 from pgfactory.models.parameters import ParameterSpecification
 from pgfactory.models.references import IntegrationRuntimeReference
 
@@ -19,7 +19,6 @@ class LinkedServiceProperties(AdfModel):
     annotations: list[Any] | None = None
 
 
-class LinkedServiceResource(AdfModel):
-    name: str
+class LinkedServiceResource(AdfResource):
     type: str | None = None
     properties: LinkedServiceProperties

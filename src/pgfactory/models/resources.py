@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from pgfactory.models.base import AdfModel
+from pgfactory.models.base import AdfModel, AdfResource
 from pgfactory.models.parameters import ParameterSpecification
 from pgfactory.models.references import LinkedServiceReference
 
@@ -26,8 +26,7 @@ class CredentialProperties(AdfModel):
     annotations: list[Any] | None = None
 
 
-class CredentialResource(AdfModel):
-    name: str
+class CredentialResource(AdfResource):
     type: str | None = None
     properties: CredentialProperties
 
@@ -39,8 +38,7 @@ class DatasetProperties(AdfModel):
     type_properties: dict[str, Any] = {}
 
 
-class DatasetResource(AdfModel):
-    name: str
+class DatasetResource(AdfResource):
     type: str | None = None
     properties: DatasetProperties
 
@@ -51,8 +49,7 @@ class PipelineProperties(AdfModel):
     variables: dict[str, Any] | None = None
 
 
-class PipelineResource(AdfModel):
-    name: str
+class PipelineResource(AdfResource):
     type: str | None = None
     properties: PipelineProperties
 
@@ -63,8 +60,7 @@ class IntegrationRuntimeProperties(AdfModel):
     type_properties: dict[str, Any] | None = None
 
 
-class IntegrationRuntimeResource(AdfModel):
-    name: str
+class IntegrationRuntimeResource(AdfResource):
     type: str | None = None
     properties: IntegrationRuntimeProperties
 
@@ -75,8 +71,7 @@ class TriggerProperties(AdfModel):
     type_properties: dict[str, Any] | None = None
 
 
-class TriggerResource(AdfModel):
-    name: str
+class TriggerResource(AdfResource):
     type: str | None = None
     properties: TriggerProperties
 
@@ -90,8 +85,7 @@ class FactoryProperties(AdfModel):
     global_parameters: dict[str, GlobalParameter] | None = None
 
 
-class FactoryResource(AdfModel):
-    name: str
+class FactoryResource(AdfResource):
     location: str | None = None
     properties: FactoryProperties = FactoryProperties()
     identity: dict[str, Any] | None = None

@@ -7,7 +7,8 @@ value to a driver calls :meth:`Secret.reveal` at that one place.
 
 from __future__ import annotations
 
+from pgfactory.models.secrets import MASK
 from pgfactory.secrets.resolver import resolve_secret
-from pgfactory.secrets.secret import MASK, Secret
+from pgfactory.secrets.secret import Secret
 
 __all__ = ["MASK", "Secret", "resolve_secret"]

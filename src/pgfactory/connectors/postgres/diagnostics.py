@@ -11,7 +11,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from pgfactory.secrets import Secret
 STAGES = ("resolve", "dns", "tcp", "tls", "token", "authentication", "database", "permissions")
 
 
-class StageStatus(str, Enum):
+class StageStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"

@@ -241,7 +241,8 @@ def resolve_connection_settings(
                                   property_path="properties.typeProperties.azureCloudType") from None
         entra = EntraSettings(authentication_type=auth, cloud=cloud)
         if auth is AuthenticationType.SERVICE_PRINCIPAL:
-            kind = ServicePrincipalCredentialType(text("servicePrincipalCredentialType", props.service_principal_credential_type))
+            kind_text = text("servicePrincipalCredentialType", props.service_principal_credential_type)
+            kind = ServicePrincipalCredentialType(kind_text or ServicePrincipalCredentialType.KEY)
             entra = replace(
                 entra,
                 tenant=text("tenant", props.tenant),

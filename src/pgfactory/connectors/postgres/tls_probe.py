@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 from pgfactory.errors import ConnectionStageError
 from pgfactory.models.azure_postgresql import SslMode
@@ -143,7 +142,7 @@ def _is_ip(name: str) -> bool:
 
 def _hostname_matches(certificate: x509.Certificate, name: str) -> bool:
     try:
-        names = certificate.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return False
     if _is_ip(name):

@@ -1,0 +1,35 @@
+"""pgfactory: run Azure Data Factory definitions against PostgreSQL.
+
+The library API; the command line is a thin face over these calls.
+"""
+
+from __future__ import annotations
+
+from pgfactory.connectors.postgres.diagnostics import ConnectionTestReport, test_connection, test_linked_service
+from pgfactory.connectors.postgres.settings import PostgresConnectionSettings, resolve_connection_settings
+from pgfactory.connectors.postgres.upgrade import UpgradeResult, upgrade_linked_service, upgrade_linked_service_file
+from pgfactory.errors import PgFactoryError
+from pgfactory.models.factory import Factory, load_factory
+from pgfactory.models.problems import Problem
+from pgfactory.models.validation import validate_factory, validate_factory_folder
+
+__all__ = [
+    "ConnectionTestReport",
+    "Factory",
+    "PgFactoryError",
+    "PostgresConnectionSettings",
+    "Problem",
+    "UpgradeResult",
+    "load_factory",
+    "resolve_connection_settings",
+    "test_connection",
+    "test_linked_service",
+    "upgrade_linked_service",
+    "upgrade_linked_service_file",
+    "validate_factory",
+    "validate_factory_folder",
+]
+
+# The names above are library calls, not pytest tests, whatever their prefix.
+test_connection.__test__ = False  # type: ignore[attr-defined]
+test_linked_service.__test__ = False  # type: ignore[attr-defined]

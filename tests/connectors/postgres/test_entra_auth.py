@@ -200,3 +200,30 @@ def test_a_token_for_another_identity_is_refused(pg_tls: RunningServer, entra: E
 
     assert caught.value.stage == "authentication"
     assert caught.value.code == "UserErrorPostgreSqlAuthenticationFailed"
+
+
+def test_connection_report_shows_the_token_stage(pg_tls: RunningServer, entra: EntraStandIn) -> None:
+    from pgfactory.connectors.postgres.diagnostics import test_connection as run_connection_test
+
+    key = secrets.token_urlsafe(24)
+    entra.register_client_secret(TENANT, CLIENT_ID, key)
+    role_for(pg_tls, entra, "report_sp")
+    resource = linked_service(
+        pg_tls, authenticationType="ServicePrincipal", username="report_sp", tenant=TENANT,
+        servicePrincipalId=CLIENT_ID, servicePrincipalCredentialType="ServicePrincipalKey",
+        servicePrincipalKey=secure(key))
+    report = run_connection_test(resource)
+    assert report.succeeded, report.to_dict()
+    token_stage = next(stage for stage in report.stages if stage.name == "token")
+    assert token_stage.details["tenant"] == TENANT
+    assert token_stage.details["scope"] == SCOPE
+
+    clear_token_cache()
+    wrong = linked_service(
+        pg_tls, authenticationType="ServicePrincipal", username="report_sp", tenant=TENANT,
+        servicePrincipalId=CLIENT_ID, servicePrincipalCredentialType="ServicePrincipalKey",
+        servicePrincipalKey=secure("not-the-key"))
+    failed = run_connection_test(wrong).failed_stage
+    assert failed is not None and failed.name == "token"
+    assert "AADSTS7000215" in failed.message
+    assert "not-the-key" not in failed.message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import os
 import pwd
 import shutil
@@ -191,14 +192,14 @@ def _reachable_bin_dir(bin_dir: Path, user: pwd.struct_passwd) -> Path:
     A virtual environment under a private home folder (mode 0700) hides the binaries from the
     unprivileged user; a copy in the temporary folder is readable by everyone.
     """
-    probe = subprocess.run(
-        [str(bin_dir / "postgres"), "--version"],
-        capture_output=True, user=user.pw_uid, group=user.pw_gid, check=False,
-    ) if os.access(bin_dir / "postgres", os.X_OK) else None
-    if probe is not None and probe.returncode == 0:
-        return bin_dir
+    with contextlib.suppress(PermissionError):  # raised when a folder on the way is private to root
+        probe = subprocess.run([str(bin_dir / "postgres"), "--version"],
+                               capture_output=True, user=user.pw_uid, group=user.pw_gid, check=False)
+        if probe.returncode == 0:
+            return bin_dir
     install_root = bin_dir.parent
-    copy_root = Path(tempfile.gettempdir()) / f"pgfactory-postgres-{abs(hash(str(install_root)))}"
+    digest = hashlib.sha256(str(install_root).encode()).hexdigest()[:16]
+    copy_root = Path(tempfile.gettempdir()) / f"pgfactory-postgres-{digest}"
     if not (copy_root / "bin" / "postgres").exists():
         staging = Path(tempfile.mkdtemp(prefix="pgfactory-postgres-"))
         shutil.copytree(install_root, staging / "install", symlinks=True)

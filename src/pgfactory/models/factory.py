@@ -137,6 +137,18 @@ def parse_resource(
     return model, problems
 
 
+def read_resource_file(kind: ResourceKind, path: Path) -> AdfResource:
+    """One resource file outside a factory folder (an unsaved definition); errors name the file and property."""
+    data, problem = read_json_file(path)
+    if problem is not None:
+        raise DefinitionError(problem.message, file=path, resource=problem.resource)
+    model, problems = parse_resource(kind, data, file=str(path))
+    if model is None:
+        first = problems[0]
+        raise DefinitionError(first.message, file=path, resource=first.resource, property_path=first.property_path)
+    return model
+
+
 def load_factory(root: Path | str) -> tuple[Factory, list[Problem]]:
     """Read every resource under ``root``; the problems list is empty when all parsed."""
     root = Path(root)

@@ -23,7 +23,7 @@ from pgfactory.connectors.postgres.settings import PostgresConnectionSettings, r
 from pgfactory.connectors.postgres.tls_probe import probe_tls
 from pgfactory.errors import ConnectionStageError, DefinitionError, PgFactoryError
 from pgfactory.models.azure_postgresql import SslMode
-from pgfactory.models.factory import Factory, ResourceKind, load_factory, parse_resource, read_json_file
+from pgfactory.models.factory import Factory, ResourceKind, load_factory, read_resource_file
 from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.models.problems import Problem
 from pgfactory.secrets import Secret
@@ -339,10 +339,6 @@ def test_linked_service(
 
 
 def _read_definition(path: Path) -> LinkedServiceResource:
-    data, problem = read_json_file(path)
-    if problem is not None:
-        raise DefinitionError(problem.message, file=path, resource=problem.resource)
-    model, problems = parse_resource(ResourceKind.LINKED_SERVICE, data, file=str(path))
-    if model is None or not isinstance(model, LinkedServiceResource):
-        raise DefinitionError("; ".join(str(problem) for problem in problems), file=None)
+    model = read_resource_file(ResourceKind.LINKED_SERVICE, path)
+    assert isinstance(model, LinkedServiceResource)
     return model

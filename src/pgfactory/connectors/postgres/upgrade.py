@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from pgfactory.errors import DefinitionError
 from pgfactory.models.azure_postgresql import AuthenticationType, AzurePostgreSqlV1TypeProperties, SslMode, is_version_2
-from pgfactory.models.factory import ResourceKind, parse_resource, read_json_file
+from pgfactory.models.factory import ResourceKind, read_resource_file
 from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.models.problems import problems_from_validation_error
 from pgfactory.models.secrets import AzureKeyVaultSecretReference, SecureString
@@ -326,11 +326,6 @@ def _with_type_properties(resource: LinkedServiceResource, type_properties: dict
 
 def upgrade_linked_service_file(path: Path) -> UpgradeResult:
     """Read a linked service JSON file and upgrade it; problems name the file and property."""
-    data, problem = read_json_file(path)
-    if problem is not None:
-        raise DefinitionError(problem.message, file=path, resource=problem.resource)
-    model, problems = parse_resource(ResourceKind.LINKED_SERVICE, data, file=str(path))
-    if model is None or not isinstance(model, LinkedServiceResource):
-        first = problems[0]
-        raise DefinitionError(first.message, file=path, resource=first.resource, property_path=first.property_path)
+    model = read_resource_file(ResourceKind.LINKED_SERVICE, path)
+    assert isinstance(model, LinkedServiceResource)
     return upgrade_linked_service(model, file=path)

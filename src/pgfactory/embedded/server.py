@@ -104,11 +104,6 @@ class EmbeddedPostgres:
         self._running = False
         self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data_dir), failure="PostgreSQL did not stop")
 
-    def reload(self) -> None:
-        """Rewrite pg_hba.conf and settings and ask the running server to reread them."""
-        self._write_configuration()
-        self._run("pg_ctl", "reload", "-D", str(self.data_dir), failure="PostgreSQL did not reload")
-
     def _initdb(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=self.data_dir.parent, delete=False) as pwfile:

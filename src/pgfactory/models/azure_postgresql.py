@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum, IntEnum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from pgfactory.models.base import AdfModel
@@ -96,7 +96,8 @@ class AzurePostgreSqlTypeProperties(AdfModel):
     service_principal_embedded_cert_password: SecretValue | None = None
     azure_cloud_type: Annotated[DynamicStr, _enum_value(AzureCloudType)] | None = None
     credential: CredentialReference | None = None
-    schema_: DynamicStr | None = None
+    # ``schema`` would shadow a BaseModel attribute, hence the trailing underscore.
+    schema_: DynamicStr | None = Field(default=None, alias="schema")
     pooling: DynamicBool | None = None
     connection_timeout: DynamicInt | None = None
     timeout: DynamicInt | None = None
@@ -106,8 +107,6 @@ class AzurePostgreSqlTypeProperties(AdfModel):
     timezone: DynamicStr | None = None
     encoding: DynamicStr | None = None
     encrypted_credential: str | None = None
-
-    model_config = {"protected_namespaces": ()}
 
     @model_validator(mode="after")
     def _required_per_authentication_type(self) -> AzurePostgreSqlTypeProperties:
@@ -141,11 +140,6 @@ class AzurePostgreSqlTypeProperties(AdfModel):
         return self
 
 
-# ``schema`` clashes with a BaseModel attribute, so the field is ``schema_`` with an explicit alias.
-AzurePostgreSqlTypeProperties.model_fields["schema_"].alias = "schema"
-AzurePostgreSqlTypeProperties.model_fields["schema_"].serialization_alias = "schema"
-AzurePostgreSqlTypeProperties.model_fields["schema_"].validation_alias = "schema"
-AzurePostgreSqlTypeProperties.model_rebuild(force=True)
 
 
 class AzurePostgreSqlV1TypeProperties(AdfModel):

@@ -57,18 +57,10 @@ def _dynamic_int(value: Any) -> int | str | Expression:
     expression = _as_expression(value)
     if expression is not None:
         return expression
-    if isinstance(value, bool):
-        pass
-    elif isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    elif isinstance(value, str):
-        if is_expression_text(value):
-            return value
-        try:
-            int(value.strip())
-            return value
-        except ValueError:
-            pass
+    if isinstance(value, str) and (is_expression_text(value) or value.strip().lstrip("+-").isdigit()):
+        return value
     raise PydanticCustomError("dynamic_int", "expected a whole number or an expression, got {got}", {"got": _got(value)})
 
 

@@ -2,7 +2,8 @@
 
     PgFactoryError                      every error pgfactory raises on purpose
      +-- DefinitionError                a resource definition is wrong (file, resource, property)
-     |    +-- ExpressionError           an expression cannot be parsed or evaluated
+     |    +-- ExpressionError           an expression cannot be parsed or evaluated (with position)
+     +-- ActivityError                  an activity run failed (ADF's errorCode, failureType, target)
      +-- SecretError                    a secret cannot be resolved
      +-- IdentityError                  an Entra token cannot be had
      +-- ConnectionStageError           connecting failed at one named stage
@@ -67,7 +68,59 @@ class DefinitionError(PgFactoryError):
 
 
 class ExpressionError(DefinitionError):
+    """An expression that does not parse or cannot be evaluated.
+
+    ``position`` is the 0-based offset into ``expression`` (the text of the whole property value)
+    where the problem is, when known.
+    """
+
     code = "InvalidTemplate"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expression: str | None = None,
+        position: int | None = None,
+        file: Path | str | None = None,
+        resource: str | None = None,
+        property_path: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.expression = expression
+        self.position = position
+        super().__init__(message, file=file, resource=resource, property_path=property_path, code=code)
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "expression": self.expression, "position": self.position}
+
+
+class ActivityError(PgFactoryError):
+    """An activity run failed; carries what ADF puts in the activity run's ``error``.
+
+    ``failure_type`` is ADF's ``UserError`` (the input must change) or ``SystemError``;
+    ``transient`` marks failures a retry may cure.
+    """
+
+    code = "ActivityFailed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        failure_type: str = "UserError",
+        details: list[dict[str, object]] | None = None,
+        transient: bool = False,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.failure_type = failure_type
+        self.details = details or []
+        self.transient = transient
+
+    def to_dict(self) -> dict[str, object]:
+        return {"errorCode": self.code, "message": self.message, "failureType": self.failure_type,
+                "details": self.details}
 
 
 class SecretError(PgFactoryError):

@@ -8,19 +8,23 @@ it through :func:`set_evaluator` without touching any caller.
 
 from __future__ import annotations
 
+from pgfactory.expressions.context import NO_ITEM, ActivityState, ExpressionContext
 from pgfactory.expressions.evaluate import (
     Evaluator,
-    ExpressionScope,
     LinkedServiceParameterEvaluator,
+    evaluate_tree,
     evaluate_value,
     get_evaluator,
     set_evaluator,
 )
 
 __all__ = [
+    "NO_ITEM",
+    "ActivityState",
     "Evaluator",
-    "ExpressionScope",
+    "ExpressionContext",
     "LinkedServiceParameterEvaluator",
+    "evaluate_tree",
     "evaluate_value",
     "get_evaluator",
     "set_evaluator",

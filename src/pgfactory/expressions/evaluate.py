@@ -1,23 +1,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pgfactory.errors import ExpressionError
+from pgfactory.expressions.context import ExpressionContext
 from pgfactory.models.values import Expression
 
 
-@dataclass(frozen=True)
-class ExpressionScope:
-    """What an expression can see. The engine adds pipeline, variables, activities, item."""
-
-    linked_service_parameters: dict[str, Any] = field(default_factory=dict)
-    resource: str | None = None
-
-
 class Evaluator(Protocol):
-    def evaluate(self, expression: str, scope: ExpressionScope) -> Any:
+    def evaluate(self, expression: str, scope: ExpressionContext) -> Any:
         """Evaluate the text after ``@`` (or inside ``@{...}``)."""
         ...
 
@@ -30,7 +22,7 @@ _LINKED_SERVICE_PARAMETER = re.compile(
 class LinkedServiceParameterEvaluator:
     """Understands ``linkedService().name`` and ``linkedService()['name']`` and nothing else."""
 
-    def evaluate(self, expression: str, scope: ExpressionScope) -> Any:
+    def evaluate(self, expression: str, scope: ExpressionContext) -> Any:
         match = _LINKED_SERVICE_PARAMETER.match(expression)
         if match is None:
             raise ExpressionError(
@@ -39,11 +31,11 @@ class LinkedServiceParameterEvaluator:
                 resource=scope.resource,
             )
         name = match.group(1) or match.group(2)
-        parameters = {key.lower(): value for key, value in scope.linked_service_parameters.items()}
+        parameters = {key.lower(): value for key, value in (scope.linked_service_parameters or {}).items()}
         if name.lower() not in parameters:
             raise ExpressionError(
                 f"linkedService().{name} is not a parameter of this linked service; "
-                f"declared: {', '.join(sorted(scope.linked_service_parameters)) or 'none'}",
+                f"declared: {', '.join(sorted(scope.linked_service_parameters or {})) or 'none'}",
                 resource=scope.resource,
             )
         return parameters[name.lower()]
@@ -64,7 +56,7 @@ def get_evaluator() -> Evaluator:
 _INTERPOLATION = re.compile(r"@\{(.*?)\}")
 
 
-def evaluate_value(value: Any, scope: ExpressionScope) -> Any:
+def evaluate_value(value: Any, scope: ExpressionContext) -> Any:
     """A property value with its expressions evaluated; literals come back unchanged.
 
     ``@x`` evaluates x; ``@@x`` is the literal ``@x``; a string holding ``@{x}`` is
@@ -89,3 +81,12 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "True" if value else "False"
     return str(value)
+
+
+def evaluate_tree(value: Any, scope: ExpressionContext) -> Any:
+    """``value`` with every expression inside it evaluated: dicts and lists are walked."""
+    if isinstance(value, dict) and value.get("type") != "Expression":
+        return {key: evaluate_tree(item, scope) for key, item in value.items()}
+    if isinstance(value, list):
+        return [evaluate_tree(item, scope) for item in value]
+    return evaluate_value(value, scope)

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pgfactory.errors import DefinitionError
-from pgfactory.expressions import ExpressionScope, evaluate_value
+from pgfactory.expressions import ExpressionContext, evaluate_value
 from pgfactory.identity.clouds import CLOUDS, DEFAULT_CLOUD
 from pgfactory.identity.settings import EntraSettings
 from pgfactory.models.azure_postgresql import (
@@ -174,7 +174,7 @@ def resolve_connection_settings(
     """Concrete settings for ``resource``; ``parameters`` override the declared defaults."""
     file = factory.file_of(ResourceKind.LINKED_SERVICE, resource.name) if factory else None
     props = parse_type_properties(resource, file=file)
-    scope = ExpressionScope(
+    scope = ExpressionContext(
         linked_service_parameters=_parameter_values(resource, parameters or {}, file), resource=resource.name
     )
 

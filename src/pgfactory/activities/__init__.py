@@ -1,0 +1,13 @@
+"""Execution activities: the units of work the engine hands to an executor.
+
+``EXECUTION_ACTIVITIES`` maps an activity ``type`` to the function that runs it. Control-flow
+activities (ForEach, IfCondition, ...) are not here: they belong to the engine.
+"""
+
+from __future__ import annotations
+
+from pgfactory.activities.base import ActivityInvocation, Cancellation, ExecutionActivity
+
+EXECUTION_ACTIVITIES: dict[str, ExecutionActivity] = {}
+
+__all__ = ["EXECUTION_ACTIVITIES", "ActivityInvocation", "Cancellation", "ExecutionActivity"]

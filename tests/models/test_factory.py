@@ -17,7 +17,7 @@ from pgfactory.models.resources import (
     PipelineResource,
     TriggerResource,
 )
-from pgfactory.models.validation import validate_factory_folder
+from pgfactory.models.validation import validate_resources_folder
 
 SECRET = "Tr0ub4dor&3-not-for-logs"
 
@@ -164,7 +164,7 @@ def test_wrong_type_properties_are_reported_as_file_resource_property_message(tm
     document["properties"]["typeProperties"]["sslMode"] = 9
     del document["properties"]["connectVia"]
     write(tmp_path, "linkedService", document)
-    _, problems = validate_factory_folder(tmp_path)
+    _, problems = validate_resources_folder(tmp_path)
     lines = [str(problem) for problem in problems]
     assert ("linkedService/SalesPostgres.json: SalesPostgres: properties.typeProperties.port: "
             "expected a whole number or an expression, got str 'five thousand'") in lines
@@ -183,7 +183,7 @@ def test_secrets_never_appear_in_problems(tmp_path: Path, password: Any) -> None
     document = json.loads(json.dumps(LINKED_SERVICE))
     document["properties"]["typeProperties"]["password"] = password
     write(tmp_path, "linkedService", document)
-    _, problems = validate_factory_folder(tmp_path)
+    _, problems = validate_resources_folder(tmp_path)
     password_problems = [problem for problem in problems if ".password" in problem.property_path]
     assert password_problems
     for problem in problems:
@@ -203,7 +203,7 @@ def test_a_wrong_secure_string_is_reported_at_its_own_property_path(tmp_path: Pa
     document = json.loads(json.dumps(LINKED_SERVICE))
     document["properties"]["typeProperties"]["password"] = {"type": "SecureString", "value": 42}
     write(tmp_path, "linkedService", document)
-    _, problems = validate_factory_folder(tmp_path)
+    _, problems = validate_resources_folder(tmp_path)
     password_problems = [problem.property_path for problem in problems if "password" in problem.property_path]
     assert password_problems == ["properties.typeProperties.password.value"]
 

@@ -8,7 +8,7 @@ import pytest
 
 from pgfactory.models.factory import load_factory
 from pgfactory.models.problems import Problem
-from pgfactory.models.validation import validate_factory, validate_factory_folder
+from pgfactory.models.validation import validate_resources, validate_resources_folder
 
 LS_FILE = "linkedService/SalesPostgres.json"
 KEY_VAULT_PASSWORD = {"type": "AzureKeyVaultSecret", "secretName": "pg-password",
@@ -53,7 +53,7 @@ def check(root: Path, resources: dict[str, list[dict[str, Any]]]) -> list[Proble
         (root / folder).mkdir(parents=True, exist_ok=True)
         for document in documents:
             (root / folder / f"{document['name']}.json").write_text(json.dumps(document, indent=4))
-    return validate_factory_folder(root)[1]
+    return validate_resources_folder(root)[1]
 
 
 def lines(problems: list[Problem]) -> list[str]:
@@ -232,4 +232,4 @@ def test_validate_factory_checks_a_loaded_factory(tmp_path: Path) -> None:
     check(tmp_path, {"dataset": [dataset("Missing")]})
     factory, parse_problems = load_factory(tmp_path)
     assert parse_problems == []
-    assert [problem.resource for problem in validate_factory(factory)] == ["Orders"]
+    assert [problem.resource for problem in validate_resources(factory)] == ["Orders"]

@@ -19,12 +19,15 @@ def _root() -> None:
 
 
 def _register_commands() -> None:
-    from pgfactory.cli import connection_test, demo, upgrade, validate
+    from pgfactory.cli import connection_test, demo, eval_command, run, runs, upgrade, validate
 
     connection_test.register(app)
     demo.register(app)
     validate.register(app)
     upgrade.register(app)
+    runs.register(app)
+    run.register(app)
+    eval_command.register(app)
 
 
 def main() -> None:

@@ -11,6 +11,12 @@ FactoryOption = Annotated[
     Path, typer.Option("--factory", "-f", help="Factory folder in ADF's git layout", show_default="current folder")
 ]
 
+StateDirOption = Annotated[
+    Path | None,
+    typer.Option("--state-dir", help="Folder of the run history and other state", file_okay=False,
+                 show_default="$PGFACTORY_STATE_DIR, else the user state folder (~/.local/state/pgfactory)"),
+]
+
 
 def parse_parameters(pairs: list[str]) -> dict[str, str]:
     """``name=value`` pairs from the command line."""

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.text import Text
 
 from pgfactory.cli.options import FactoryOption
+from pgfactory.engine.validation import validate_factory_folder
 from pgfactory.errors import DefinitionError
 from pgfactory.models.problems import Problem
-from pgfactory.models.validation import validate_factory_folder
 
 
 def register(app: typer.Typer) -> None:

@@ -36,13 +36,13 @@ _PARAMETER_USE = re.compile(r"linkedService\(\s*\)\s*(?:\.\s*([A-Za-z_]\w*)|\[\s
 _INTERPOLATION = re.compile(r"@\{(.*?)\}", re.DOTALL)
 
 
-def validate_factory_folder(root: Path) -> tuple[Factory, list[Problem]]:
+def validate_resources_folder(root: Path) -> tuple[Factory, list[Problem]]:
     """Load the factory under ``root`` and check it: parse problems first, then semantic ones."""
     factory, problems = load_factory(root)
-    return factory, problems + validate_factory(factory)
+    return factory, problems + validate_resources(factory)
 
 
-def validate_factory(factory: Factory) -> list[Problem]:
+def validate_resources(factory: Factory) -> list[Problem]:
     """Semantic problems of an already loaded factory (parse problems come from ``load_factory``)."""
     problems: list[Problem] = []
     for name, linked_service in factory.linked_services.items():

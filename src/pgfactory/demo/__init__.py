@@ -1,8 +1,11 @@
-"""The demo behind the README's first command: a real server, a factory folder, a real test.
+"""The demo behind the README's first command: a real server, a factory folder, a real pipeline.
 
-It starts an embedded PostgreSQL with TLS on, creates a login role, writes a factory folder in
-ADF's git layout with an ``AzurePostgreSql`` 2.0 linked service pointing at that server, and
-runs the staged connection test on it.
+It starts an embedded PostgreSQL with TLS on, creates a login role and database, writes a factory
+folder in ADF's git layout (the pipeline and dataset shipped in ``factory/`` beside this file,
+and an ``AzurePostgreSql`` 2.0 linked service pointing at that server), runs the staged
+connection test, then runs ``DemoPipeline``: a Script creates and fills tables, a Lookup reads a
+control table, a ForEach checks each region with a Lookup and an IfCondition that records the
+result with a parameterized Script, and the summary is the pipeline's return value.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,18 +23,41 @@ import psycopg
 from psycopg import sql
 
 from pgfactory.connectors.postgres.diagnostics import ConnectionTestReport, test_linked_service
+from pgfactory.connectors.postgres.pool import close_pools
 from pgfactory.embedded.certificates import write_self_signed_certificate
 from pgfactory.embedded.server import EmbeddedPostgres
+from pgfactory.engine import Engine, RunObserver, RunResult
+from pgfactory.engine.validation import validate_factory_folder
+from pgfactory.errors import DefinitionError
+from pgfactory.store.run_store import RunStore
 
 DEMO_ROLE = "pgfactory_demo"
 DEMO_DATABASE = "demo"
 LINKED_SERVICE = "DemoPostgreSql"
 
 
+PIPELINE = "DemoPipeline"
+TEMPLATE = Path(__file__).parent / "factory"
+
+
 @dataclass(frozen=True)
-class DemoResult:
+class Demo:
+    """A written demo factory whose server is running."""
+
     factory_dir: Path
-    report: ConnectionTestReport
+
+    def test_connection(self) -> ConnectionTestReport:
+        return test_linked_service(LINKED_SERVICE, factory_dir=self.factory_dir)
+
+    def run_pipeline(self, *, state_dir: Path | None = None, observers: Iterable[RunObserver] = ()) -> RunResult:
+        """Run ``DemoPipeline``, its history in ``state_dir`` (by default ``.pgfactory`` in the factory folder)."""
+        factory, problems = validate_factory_folder(self.factory_dir)
+        errors = [str(problem) for problem in problems if problem.severity == "error"]
+        if errors:
+            raise DefinitionError("the demo factory has errors: " + "; ".join(errors), file=self.factory_dir)
+        with RunStore.open(state_dir or self.factory_dir / ".pgfactory") as store, \
+                Engine(factory, store=store, observers=observers) as engine:
+            return engine.run(PIPELINE)
 
 
 @contextmanager
@@ -69,8 +95,9 @@ def write_demo_factory(factory_dir: Path, server: EmbeddedPostgres, password: st
     return path
 
 
-def run_demo(factory_dir: Path) -> DemoResult:
-    """Start a server, write ``factory_dir``, test the connection, stop the server."""
+@contextmanager
+def demo(factory_dir: Path) -> Iterator[Demo]:
+    """Start a server, write ``factory_dir`` for it; the server stops when the block ends."""
     work_dir = Path(tempfile.mkdtemp(prefix="pgfactory-demo-"))
     try:
         with demo_server(work_dir) as server:
@@ -80,8 +107,11 @@ def run_demo(factory_dir: Path) -> DemoResult:
                     sql.Identifier(DEMO_ROLE), sql.Literal(password)))
                 admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
                     sql.Identifier(DEMO_DATABASE), sql.Identifier(DEMO_ROLE)))
+            shutil.copytree(TEMPLATE, factory_dir, dirs_exist_ok=True)
             write_demo_factory(factory_dir, server, password)
-            report = test_linked_service(LINKED_SERVICE, factory_dir=factory_dir)
-            return DemoResult(factory_dir, report)
+            try:
+                yield Demo(factory_dir)
+            finally:
+                close_pools()  # before the server stops, so that no pooled connection outlives it
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

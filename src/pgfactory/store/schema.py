@@ -1,0 +1,116 @@
+"""Tables of the run history: the metadata an Alembic baseline will be generated from.
+
+The same tables serve SQLite (the default, in the state folder) and PostgreSQL (a shared store):
+JSON becomes JSONB on PostgreSQL, times are stored in UTC and come back timezone-aware on both.
+Indexes follow the queries: newest runs first (optionally per pipeline or status), runs updated in
+a time window (ADF's ``lastUpdatedAfter``/``lastUpdatedBefore``), child runs of a parent run
+(recursive cancel), and a pipeline run's activity runs in start order.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+# Deterministic constraint names, so that later migrations can refer to them on every database.
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend; SQLite has no zones, so UTC is stored naive there."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"run times must be timezone-aware, got naive {value.isoformat()}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json() -> JSON:
+    # none_as_null: a missing output or error is SQL NULL, not the JSON text 'null'.
+    return JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+_ID = 64
+_NAME = 260
+_STATUS = 16
+
+pipeline_runs = Table(
+    "pipeline_runs", metadata,
+    Column("run_id", String(_ID), primary_key=True),
+    Column("run_group_id", String(_ID), nullable=False),
+    Column("is_latest", Boolean, nullable=False),
+    Column("pipeline_name", String(_NAME), nullable=False),
+    Column("parameters", _json(), nullable=False),
+    Column("run_dimension", _json(), nullable=False),
+    Column("annotations", _json(), nullable=False),
+    Column("invoked_by_name", String(_NAME), nullable=False),
+    Column("invoked_by_id", String(_ID), nullable=False),
+    Column("invoked_by_type", String(64), nullable=False),
+    Column("invoked_by_pipeline_name", String(_NAME)),
+    Column("invoked_by_pipeline_run_id", String(_ID), index=True),
+    Column("last_updated", UtcDateTime(), nullable=False, index=True),
+    Column("run_start", UtcDateTime(), nullable=False),
+    Column("run_end", UtcDateTime()),
+    Column("duration_in_ms", BigInteger),
+    Column("status", String(_STATUS), nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_pipeline_runs_run_start", "run_start", "run_id"),
+    Index("ix_pipeline_runs_pipeline_name_run_start", "pipeline_name", "run_start"),
+    Index("ix_pipeline_runs_status_run_start", "status", "run_start"),
+)
+
+activity_runs = Table(
+    "activity_runs", metadata,
+    Column("activity_run_id", String(_ID), primary_key=True),
+    Column("pipeline_run_id", String(_ID), ForeignKey("pipeline_runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("parent_activity_run_id", String(_ID)),
+    Column("pipeline_name", String(_NAME), nullable=False),
+    Column("activity_name", String(_NAME), nullable=False),
+    Column("activity_type", String(_NAME), nullable=False),
+    Column("status", String(_STATUS), nullable=False),
+    Column("activity_run_start", UtcDateTime(), nullable=False),
+    Column("activity_run_end", UtcDateTime()),
+    Column("duration_in_ms", BigInteger),
+    Column("input", _json()),
+    Column("output", _json()),
+    Column("error", _json()),
+    Column("linked_service_name", String(_NAME), nullable=False),
+    Column("user_properties", _json(), nullable=False),
+    Column("retry_attempt", Integer),
+    Column("iteration_hash", String(128), nullable=False),
+    Index("ix_activity_runs_pipeline_run_id_start", "pipeline_run_id", "activity_run_start"),
+)

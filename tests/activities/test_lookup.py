@@ -148,9 +148,9 @@ def test_statements_without_rows_around_one_query_are_fine(factory: Factory) -> 
 
 
 def test_the_query_timeout_cancels_the_statement(server: RunningServer, factory: Factory) -> None:
-    error = failure(factory, lookup("SELECT pg_sleep(30) /* lookup-timeout */", source={"queryTimeout": "00:00:01"}))
+    error = failure(factory, lookup("SELECT pg_sleep(30) /* lookup-timeout */", source={"queryTimeout": "00:00:00.3"}))
     assert error.code == "PostgreSqlLookupQueryTimedOut"
-    assert "(00:00:01)" in error.message
+    assert "(00:00:00.3000000)" in error.message
     assert running_statements(server, "lookup-timeout") == 0
 
 

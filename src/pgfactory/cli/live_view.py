@@ -3,57 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 
 from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.text import Text
-from rich.tree import Tree
 
+from pgfactory.cli.run_display import activity_tree, duration_text, status_text
 from pgfactory.store.records import ActivityRunRecord, PipelineRunRecord
-
-STATUS_STYLES = {
-    "Queued": "dim", "InProgress": "cyan", "Succeeded": "green", "Failed": "bold red",
-    "Skipped": "dim", "Cancelled": "yellow", "Canceling": "yellow",
-}
-_SYMBOLS = {"InProgress": "…", "Succeeded": "✓", "Failed": "✗", "Skipped": "-", "Cancelled": "⊘"}
-
-
-def status_text(status: str) -> Text:
-    return Text(f"{_SYMBOLS.get(status, ' ')} {status}", style=STATUS_STYLES.get(status, ""))
-
-
-def duration_text(milliseconds: int | None) -> str:
-    if milliseconds is None:
-        return ""
-    return f"{milliseconds} ms" if milliseconds < 10_000 else f"{milliseconds / 1000:.1f} s"
-
-
-def activity_tree(title: Text, runs: Iterable[ActivityRunRecord], invokers: dict[str, str] | None = None) -> Tree:
-    """Activity runs nested under the container run that started them, in start order.
-
-    ``invokers`` maps a child pipeline run's id to the ExecutePipeline activity run that started
-    it, so that the child's activities hang under that activity.
-    """
-    tree = Tree(title)
-    children: dict[str | None, list[ActivityRunRecord]] = {}
-    for record in sorted(runs, key=lambda record: record.activity_run_start):
-        parent = record.parent_activity_run_id or (invokers or {}).get(record.pipeline_run_id)
-        children.setdefault(parent, []).append(record)
-
-    def add(branch: Tree, parent: str | None) -> None:
-        for record in children.get(parent, []):
-            label = Text.assemble(
-                (record.activity_name, "bold"), f" ({record.activity_type}) ", status_text(record.status),
-                f" {duration_text(record.duration_in_ms)}",
-                (f" retry {record.retry_attempt}" if record.retry_attempt else "", "yellow"),
-            )
-            if record.error and record.status == "Failed":
-                label.append(f"\n{record.error.get('message', '')}", style="red")
-            add(branch.add(label), record.activity_run_id)
-
-    add(tree, None)
-    return tree
 
 
 class LiveRunView:
@@ -93,4 +49,4 @@ class LiveRunView:
         title = Text.assemble((root.pipeline_name, "bold"), " ", status_text(root.status),
                               f" {duration_text(root.duration_in_ms)}", (f"  run {root.run_id}", "dim"))
         invokers = {run.run_id: run.invoked_by.id for run in pipelines if run.run_id != root.run_id}
-        return activity_tree(title, activities, invokers)
+        return activity_tree(title, activities, invokers=invokers)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from pgfactory.cli.live_view import duration_text, status_text
 from pgfactory.cli.options import StateDirOption
+from pgfactory.cli.run_display import activity_tree, duration_text, status_text
 from pgfactory.store import ActivityRunRecord, PipelineRunRecord, RunStatus, RunStore, state_dir
 
 # How much of an activity's input, output or error the terminal shows; --json shows everything.
@@ -142,24 +141,14 @@ def _run_fields(run: PipelineRunRecord) -> Table:
 
 def _activity_tree(activity_runs: list[ActivityRunRecord]) -> Tree:
     """Activity runs under the container activity run (ForEach, If, Until, Switch) that started them."""
-    tree = Tree(Text(f"Activity runs ({len(activity_runs)})", style="bold"))
-    known = {activity_run.activity_run_id for activity_run in activity_runs}
-    children: defaultdict[str | None, list[ActivityRunRecord]] = defaultdict(list)
-    for activity_run in activity_runs:
-        parent = activity_run.parent_activity_run_id
-        children[parent if parent in known else None].append(activity_run)
+    return activity_tree(Text(f"Activity runs ({len(activity_runs)})", style="bold"), activity_runs,
+                         label=_activity_label, details=_activity_details)
 
-    def add_children(node: Tree, parent_id: str | None) -> None:
-        for activity_run in children[parent_id]:
-            branch = node.add(_activity_label(activity_run))
-            for label, value in (("input", activity_run.input), ("output", activity_run.output),
-                                 ("error", activity_run.error)):
-                if value is not None:
-                    branch.add(Text(f"{label}: {_excerpt(value)}", style="red" if label == "error" else "dim"))
-            add_children(branch, activity_run.activity_run_id)
 
-    add_children(tree, None)
-    return tree
+def _activity_details(activity_run: ActivityRunRecord) -> list[Text]:
+    return [Text(f"{name}: {_excerpt(value)}", style="red" if name == "error" else "dim")
+            for name, value in (("input", activity_run.input), ("output", activity_run.output), ("error", activity_run.error))
+            if value is not None]
 
 
 def _activity_label(activity_run: ActivityRunRecord) -> Text:

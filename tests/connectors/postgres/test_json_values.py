@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -119,6 +120,16 @@ def test_date_styles_other_than_iso_still_give_iso(connection: psycopg.Connectio
     assert row == ("2024-01-02T00:00:00", "2024-01-02T03:04:05")
 
 
+def test_intervals_beyond_a_timespan_or_in_another_style_stay_text(connection: psycopg.Connection[Any]) -> None:
+    assert connection.execute("SELECT interval '1000000000 days'").fetchone() == ("1000000000 days",)
+    connection.execute("SET IntervalStyle = 'iso_8601'")
+    try:
+        row = connection.execute("SELECT interval '1 day 2 hours'").fetchone()
+    finally:
+        connection.execute("RESET IntervalStyle")
+    assert row == ("P1DT2H",)
+
+
 def test_timestamptz_is_utc_whatever_the_session_time_zone(connection: psycopg.Connection[Any]) -> None:
     connection.execute("SET TimeZone = 'Asia/Kolkata'")
     try:
@@ -148,6 +159,4 @@ def test_json_number_keeps_every_digit(text: str, expected: Any) -> None:
     (-1_500_000, "-00:00:01.5000000"),
 ])
 def test_format_timespan_writes_dotnet_text(micro: int, expected: str) -> None:
-    from datetime import timedelta
-
     assert format_timespan(timedelta(microseconds=micro)) == expected

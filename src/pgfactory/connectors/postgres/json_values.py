@@ -102,7 +102,9 @@ class _WithDefault(Loader):
 
     def __init__(self, oid: int, context: AdaptContext | None = None) -> None:
         super().__init__(oid, context)
-        self._default = psycopg.adapters.get_loader(oid, Format.TEXT)(oid, context)  # type: ignore[misc]
+        default = psycopg.adapters.get_loader(oid, Format.TEXT)
+        assert default is not None  # only registered for types psycopg loads
+        self._default = default(oid, context)
 
     def _value(self, data: Buffer) -> Any:
         """psycopg's value, or None when Python cannot hold it (infinity, BC, year 10000+)."""
@@ -185,14 +187,15 @@ class IntervalJsonLoader(_WithDefault):
     """interval: a .NET TimeSpan, '[-][d.]hh:mm:ss[.fffffff]'.
 
     A TimeSpan has no months: psycopg counts a month as 30 days and a year as 365 (Npgsql
-    refuses such intervals). Values beyond Python's range come back as PostgreSQL's text.
+    refuses such intervals). Values beyond Python's range, or written in another IntervalStyle
+    than ``postgres``, come back as PostgreSQL's text.
     """
 
     def load(self, data: Buffer) -> str:
         value: timedelta | None
         try:
             value = self._value(data)
-        except (OverflowError, ValueError):
+        except NotImplementedError:  # psycopg reads IntervalStyle postgres only
             value = None
         return _text(data) if value is None else format_timespan(value)
 

@@ -1,0 +1,73 @@
+"""How runs look in the terminal, shared by ``pgfactory run`` (live) and ``pgfactory runs show``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from rich.text import Text
+from rich.tree import Tree
+
+from pgfactory.store.records import ActivityRunRecord
+
+STATUS_STYLES = {
+    "Queued": "dim", "InProgress": "cyan", "Succeeded": "green", "Failed": "bold red",
+    "Skipped": "dim", "Cancelled": "yellow", "Canceling": "yellow",
+}
+_SYMBOLS = {"InProgress": "…", "Succeeded": "✓", "Failed": "✗", "Skipped": "-", "Cancelled": "⊘"}
+
+
+def status_text(status: str) -> Text:
+    return Text(f"{_SYMBOLS.get(status, ' ')} {status}", style=STATUS_STYLES.get(status, ""))
+
+
+def duration_text(milliseconds: int | None) -> str:
+    if milliseconds is None:
+        return ""
+    return f"{milliseconds} ms" if milliseconds < 10_000 else f"{milliseconds / 1000:.1f} s"
+
+
+def short_label(record: ActivityRunRecord) -> Text:
+    """Name, type, status, duration, retry; and the error message when it failed."""
+    label = Text.assemble(
+        (record.activity_name, "bold"), f" ({record.activity_type}) ", status_text(record.status),
+        f" {duration_text(record.duration_in_ms)}",
+        (f" retry {record.retry_attempt}" if record.retry_attempt else "", "yellow"),
+    )
+    if record.error and record.status == "Failed":
+        label.append(f"\n{record.error.get('message', '')}", style="red")
+    return label
+
+
+def activity_tree(
+    title: Text,
+    runs: Iterable[ActivityRunRecord],
+    *,
+    label: Callable[[ActivityRunRecord], Text] = short_label,
+    details: Callable[[ActivityRunRecord], list[Text]] = lambda _: [],
+    invokers: dict[str, str] | None = None,
+) -> Tree:
+    """Activity runs nested under the container run that started them, in start order.
+
+    ``invokers`` maps a child pipeline run's id to the ExecutePipeline activity run that started
+    it, so that the child's activities hang under that activity. A run whose parent is not among
+    ``runs`` sits at the top.
+    """
+    tree = Tree(title)
+    runs = sorted(runs, key=lambda record: record.activity_run_start)
+    known = {record.activity_run_id for record in runs}
+    children: dict[str | None, list[ActivityRunRecord]] = {}
+    for record in runs:
+        parent = record.parent_activity_run_id or (invokers or {}).get(record.pipeline_run_id)
+        children.setdefault(parent if parent in known else None, []).append(record)
+
+    def add(branch: Tree, parent: str | None) -> None:
+        for record in children.get(parent, []):
+            node = branch.add(label(record))
+            for detail in details(record):
+                node.add(detail)
+            add(node, record.activity_run_id)
+
+    add(tree, None)
+    return tree
+
+

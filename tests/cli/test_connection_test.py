@@ -1,23 +1,16 @@
-"""``pgfactory test-connection`` and ``pgfactory demo`` as a user runs them."""
+"""``pgfactory test-connection`` as a user runs it."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from pgfactory.models.factory import ResourceKind, write_resource
+from tests.cli.invoke import pgfactory
 from tests.fixtures.linked_services import basic_auth
 from tests.fixtures.postgres import RunningServer
 
 PASSWORD = "cli-password-1"
-
-
-def pgfactory(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from pgfactory.cli.main import main; main()", *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
-                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "HOME": str(cwd or Path.cwd())})
 
 
 def _factory(tmp_path: Path, server: RunningServer, password: str) -> Path:
@@ -59,12 +52,3 @@ def test_an_unsaved_definition_can_be_tested(tmp_path: Path, pg_tls: RunningServ
     result = pgfactory("test-connection", "--definition", str(definition), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["succeeded"] is True
-
-
-def test_the_demo_starts_a_server_and_passes_its_connection_test(tmp_path: Path) -> None:
-    result = pgfactory("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Connection successful." in result.stdout
-    written = json.loads((tmp_path / "demo" / "linkedService" / "DemoPostgreSql.json").read_text())
-    assert written["properties"]["version"] == "2.0"
-    assert written["properties"]["typeProperties"]["sslMode"] == 3

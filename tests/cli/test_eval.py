@@ -1,18 +1,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.cli.invoke import pgfactory
 from tests.cli.test_validate import cli
-
-
-def pgfactory(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from pgfactory.cli.main import main; main()", *args],
-                          input=stdin, capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_eval_prints_the_value_as_json(tmp_path: Path) -> None:

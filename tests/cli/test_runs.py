@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,16 +10,11 @@ from typer.testing import CliRunner
 
 from pgfactory.cli import main
 from pgfactory.store import ActivityRunRecord, PipelineRunRecord, RunStore
+from tests.cli.invoke import pgfactory
 from tests.store.samples import T0, full_activity_run, full_pipeline_run
 
 FAILED_RUN = "11111111-1111-1111-1111-111111111111"
 CHILD_RUN = "22222222-2222-2222-2222-222222222222"
-
-
-def pgfactory(*args: str, columns: int = 200) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from pgfactory.cli.main import main; main()", *args],
-                          capture_output=True, text=True, timeout=60, check=False,
-                          env={"COLUMNS": str(columns), "PATH": "/usr/bin:/bin", "HOME": str(Path.cwd())})
 
 
 def cli() -> typer.Typer:

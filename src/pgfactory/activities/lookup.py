@@ -15,7 +15,6 @@ several statements goes through the simple protocol, whose results arrive whole.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from datetime import timedelta
 from typing import Any, cast
 
 import psycopg
@@ -25,17 +24,16 @@ from psycopg.rows import DictRow, dict_row
 from pgfactory.activities.base import ActivityInvocation, Cancellation
 from pgfactory.activities.postgres_session import (
     activity_connection,
-    cancelled_error,
     resolve_linked_service,
+    statement_failure,
     statement_timeout,
 )
 from pgfactory.activities.script_output import json_size
-from pgfactory.connectors.postgres.json_values import format_timespan
 from pgfactory.connectors.postgres.sql_text import is_plain_read, split_statements
-from pgfactory.connectors.postgres.statement_errors import statement_error
 from pgfactory.errors import ActivityError, DefinitionError
 from pgfactory.expressions import ExpressionContext, evaluate_tree
 from pgfactory.models.resources import DatasetResource
+from pgfactory.models.values import as_flag
 
 ROW_LIMIT = 5000
 SIZE_LIMIT = 4 * 1024 * 1024
@@ -54,7 +52,7 @@ def run_lookup(invocation: ActivityInvocation, cancellation: Cancellation) -> di
     dataset, dataset_properties, linked_service_reference = _dataset(invocation, dataset_reference)
     linked_service, settings = resolve_linked_service(
         invocation.factory, linked_service_reference, where=f"dataset '{dataset.name}' linkedServiceName")
-    first_row_only = _flag(properties.get("firstRowOnly"), default=True)
+    first_row_only = as_flag(properties.get("firstRowOnly"), True)
     timeout = statement_timeout(source.get("queryTimeout"), property_name="source.queryTimeout",
                                 linked_service=linked_service, settings=settings)
     query_text = source.get("query")
@@ -65,17 +63,8 @@ def run_lookup(invocation: ActivityInvocation, cancellation: Cancellation) -> di
             try:
                 rows = _read(connection, query, limit=1 if first_row_only else ROW_LIMIT)
             except psycopg.Error as error:
-                if guard.cancelled:
-                    raise cancelled_error(guard.cancellation) from None
-                if deadline.passed:
-                    assert timeout is not None
-                    raise ActivityError(
-                        f"The Lookup query ran longer than source.queryTimeout "
-                        f"({format_timespan(timedelta(seconds=timeout))}) and was cancelled.",
-                        code="PostgreSqlLookupQueryTimedOut", transient=True,
-                        details=[{"sqlstate": error.sqlstate}],
-                    ) from None
-                raise statement_error(error, where="The Lookup query", code="PostgreSqlLookupQueryFailed") from None
+                raise statement_failure(error, guard, deadline, where="The Lookup query",
+                                        timeout_property="source.queryTimeout", code="PostgreSqlLookupQuery") from None
     if first_row_only:
         return {"firstRow": rows[0]} if rows else {}
     return {"count": len(rows), "value": rows}
@@ -205,12 +194,6 @@ def _qualified_name(text: str) -> list[str]:
     if quoted or not all(parts):
         raise _invalid(f"tableName {text!r} is not a valid [schema.]table name")
     return parts
-
-
-def _flag(value: Any, *, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value if isinstance(value, bool) else str(value).strip().lower() == "true"
 
 
 def _invalid(message: str) -> ActivityError:

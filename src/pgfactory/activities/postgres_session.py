@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -21,10 +22,12 @@ from pgfactory.activities.base import Cancellation
 from pgfactory.connectors.postgres.json_values import use_json_values
 from pgfactory.connectors.postgres.pool import ConnectionPool
 from pgfactory.connectors.postgres.settings import PostgresConnectionSettings, resolve_connection_settings
+from pgfactory.connectors.postgres.statement_errors import statement_error
+from pgfactory.deadlines import DEADLINES
 from pgfactory.errors import ActivityError, ConnectionStageError, DefinitionError
 from pgfactory.models.factory import Factory
 from pgfactory.models.linked_service import LinkedServiceResource
-from pgfactory.models.timespan import parse_timespan
+from pgfactory.models.timespan import format_timespan, parse_timespan
 
 DEFAULT_STATEMENT_TIMEOUT = "02:00:00"  # ADF's default for queryTimeout and scriptBlockExecutionTimeout
 CANCEL_REQUEST_TIMEOUT = 5.0  # seconds to deliver a cancel request; it runs on the canceller's thread
@@ -121,21 +124,19 @@ class StatementGuard:
     @contextmanager
     def deadline(self, seconds: float | None) -> Iterator[Deadline]:
         """Cancel whatever runs inside the block once ``seconds`` have passed."""
-        deadline = Deadline()
-        timer = None
-        if seconds is not None:
-            timer = threading.Timer(seconds, self._expire, args=(deadline,))
-            timer.daemon = True
-            with self._lock:
-                self._deadline = deadline
-            timer.start()
+        deadline = Deadline(seconds)
+        if seconds is None:
+            yield deadline
+            return
+        with self._lock:
+            self._deadline = deadline
+        stop = DEADLINES.schedule(seconds, lambda: self._expire(deadline))
         try:
             yield deadline
         finally:
-            if timer is not None:
-                timer.cancel()
-                with self._lock:
-                    self._deadline = None
+            stop()
+            with self._lock:
+                self._deadline = None
 
     def close(self) -> None:
         self._unregister()
@@ -164,15 +165,29 @@ class StatementGuard:
             self.fired = True
             with suppress(psycopg.Error):
                 self._connection.cancel_safe(timeout=CANCEL_REQUEST_TIMEOUT)
-        again = threading.Timer(RECANCEL_INTERVAL, self._cancel_while, args=(wanted,))
-        again.daemon = True
-        again.start()
+        DEADLINES.schedule(RECANCEL_INTERVAL, lambda: self._cancel_while(wanted))
 
 
 class Deadline:
     """Whether the deadline of one statement or block passed (and the statement was cancelled)."""
 
-    passed = False
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = seconds
+        self.passed = False
+
+
+def statement_failure(error: psycopg.Error, guard: StatementGuard, deadline: Deadline, *, where: str,
+                      timeout_property: str, code: str) -> ActivityError:
+    """The activity error for a failed statement: cancelled, timed out (``<code>TimedOut``) or failed (``<code>Failed``)."""
+    if guard.cancelled:
+        return cancelled_error(guard.cancellation)
+    if deadline.passed and deadline.seconds is not None:
+        return ActivityError(
+            f"{where} ran longer than {timeout_property} ({format_timespan(timedelta(seconds=deadline.seconds))}) "
+            "and was cancelled.",
+            code=f"{code}TimedOut", transient=True, details=[{"where": where, "sqlstate": error.sqlstate}],
+        )
+    return statement_error(error, where=where, code=f"{code}Failed")
 
 
 def cancelled_error(cancellation: Cancellation) -> ActivityError:

@@ -20,7 +20,6 @@ NOTICE and other messages are the block's logs when ``logSettings`` is present.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -34,6 +33,7 @@ from pgfactory.activities.postgres_session import (
     activity_connection,
     cancelled_error,
     resolve_linked_service,
+    statement_failure,
     statement_timeout,
 )
 from pgfactory.activities.script_logs import LogSettings, write_external_log
@@ -45,9 +45,7 @@ from pgfactory.activities.script_parameters import (
     parse_parameters,
     register_dumpers,
 )
-from pgfactory.connectors.postgres.json_values import format_timespan
 from pgfactory.connectors.postgres.sql_text import split_statements
-from pgfactory.connectors.postgres.statement_errors import statement_error
 from pgfactory.errors import ActivityError
 
 QUERY, NON_QUERY = "Query", "NonQuery"
@@ -133,17 +131,8 @@ def _run_block(connection: psycopg.Connection[Any], guard: StatementGuard, block
             cursors = _execute(connection, block)
             return _collect(cursors, block, rows_left)
         except psycopg.Error as error:
-            if guard.cancelled:
-                raise cancelled_error(guard.cancellation) from None
-            if deadline.passed:
-                assert timeout is not None
-                raise ActivityError(
-                    f"{block.where} ran longer than scriptBlockExecutionTimeout "
-                    f"({format_timespan(timedelta(seconds=timeout))}) and was cancelled.",
-                    code="PostgreSqlScriptBlockTimedOut", transient=True,
-                    details=[{"where": block.where, "sqlstate": error.sqlstate}],
-                ) from None
-            raise statement_error(error, where=block.where, code="PostgreSqlScriptBlockFailed") from None
+            raise statement_failure(error, guard, deadline, where=block.where,
+                                    timeout_property="scriptBlockExecutionTimeout", code="PostgreSqlScriptBlock") from None
 
 
 def _execute(connection: psycopg.Connection[Any], block: ScriptBlock) -> list[psycopg.Cursor[DictRow]]:

@@ -19,10 +19,10 @@ from psycopg.adapt import AdaptersMap
 from psycopg.types.numeric import Float4, Int2, Int4, Int8
 from psycopg.types.string import StrDumper
 
-from pgfactory.connectors.postgres.json_values import format_timespan, json_number
+from pgfactory.connectors.postgres.json_values import json_number
 from pgfactory.connectors.postgres.sql_text import bind_named_parameters, named_parameters_used
 from pgfactory.errors import ActivityError
-from pgfactory.models.timespan import parse_timespan
+from pgfactory.models.timespan import format_timespan, parse_timespan
 
 INPUT, OUTPUT, INPUT_OUTPUT = "Input", "Output", "InputOutput"
 _DIRECTIONS = {direction.lower(): direction for direction in (INPUT, OUTPUT, INPUT_OUTPUT)}

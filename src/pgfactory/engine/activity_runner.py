@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityInvocation, Cancellation
-from pgfactory.engine.deadlines import DEADLINES
+from pgfactory.deadlines import DEADLINES
 from pgfactory.engine.frames import Frame
 from pgfactory.engine.outcome import CANCELLED, FAILED, SKIPPED, SUCCEEDED
 from pgfactory.engine.policy import ActivityPolicy

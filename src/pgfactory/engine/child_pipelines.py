@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pgfactory.engine.activity_runner import ActivityRun
-from pgfactory.engine.control_flow import flag
 from pgfactory.errors import ActivityError, PgFactoryError
+from pgfactory.models.values import as_flag
 
 
 def execute_pipeline(run: ActivityRun) -> dict[str, Any]:
@@ -15,7 +15,7 @@ def execute_pipeline(run: ActivityRun) -> dict[str, Any]:
     if not isinstance(name, str):
         raise ActivityError("typeProperties.pipeline.referenceName is required", code="InvalidPipelineReference")
     parameters = run.evaluate_property("parameters") or {}
-    wait = flag(run.evaluate_property("waitOnCompletion"), True)
+    wait = as_flag(run.evaluate_property("waitOnCompletion"), True)
     run.set_input({"pipeline": reference, "parameters": parameters, "waitOnCompletion": wait})
     try:
         child = run.frame.run.engine.start_child(name, parameters, parent=run)

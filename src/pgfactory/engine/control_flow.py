@@ -10,12 +10,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from pgfactory.deadlines import DEADLINES
 from pgfactory.engine.activity_runner import ActivityRun
-from pgfactory.engine.deadlines import DEADLINES
 from pgfactory.engine.scope import ScopeResult, run_scope
 from pgfactory.errors import ActivityError
 from pgfactory.expressions import NO_ITEM
 from pgfactory.models.timespan import parse_timespan
+from pgfactory.models.values import as_flag
 
 DEFAULT_BATCH_COUNT = 20
 MAX_BATCH_COUNT = 50
@@ -37,20 +38,13 @@ def _inner_failure(result: ScopeResult) -> ActivityError | None:
     )
 
 
-def flag(value: Any, default: bool) -> bool:
-    """ADF writes booleans as JSON booleans or as text ("true")."""
-    if value is None:
-        return default
-    return value is True or str(value).strip().lower() == "true"
-
-
 def for_each(run: ActivityRun) -> dict[str, Any]:
     properties = run.type_properties
     items = run.evaluate_property("items")
     if not isinstance(items, list):
         raise ActivityError(f"The ForEach items must be an array; typeProperties.items evaluated to a {type(items).__name__}",
                             code="InvalidForEachItems")
-    sequential = flag(run.evaluate_property("isSequential"), False)
+    sequential = as_flag(run.evaluate_property("isSequential"), False)
     batch_count = int(run.evaluate_property("batchCount") or DEFAULT_BATCH_COUNT)
     if not 1 <= batch_count <= MAX_BATCH_COUNT:
         raise ActivityError(f"batchCount must be between 1 and {MAX_BATCH_COUNT}, got {batch_count}", code="InvalidBatchCount")

@@ -8,6 +8,7 @@ from typing import Any
 
 from pgfactory.errors import ActivityError
 from pgfactory.models.timespan import parse_timespan
+from pgfactory.models.values import as_flag
 
 DEFAULT_TIMEOUT = "7.00:00:00"
 DEFAULT_RETRY_INTERVAL_SECONDS = 30
@@ -37,8 +38,8 @@ class ActivityPolicy:
             retry=_whole(policy.get("retry"), "retry", 0),
             retry_interval_seconds=_whole(policy.get("retryIntervalInSeconds"), "retryIntervalInSeconds",
                                           DEFAULT_RETRY_INTERVAL_SECONDS),
-            secure_input=_flag(policy.get("secureInput")),
-            secure_output=_flag(policy.get("secureOutput")),
+            secure_input=as_flag(policy.get("secureInput"), False),
+            secure_output=as_flag(policy.get("secureOutput"), False),
         )
 
 
@@ -52,7 +53,3 @@ def _whole(value: Any, name: str, default: int) -> int:
     if number < 0:
         raise ActivityError(f"policy.{name} must not be negative, got {number}", code="InvalidActivityPolicy")
     return number
-
-
-def _flag(value: Any) -> bool:
-    return value is True or str(value).strip().lower() == "true"

@@ -23,6 +23,7 @@ from pgfactory.models.factory import Factory, ResourceKind, load_factory
 from pgfactory.models.problems import Problem
 from pgfactory.models.resources import FactoryResource, PipelineResource
 from pgfactory.models.validation import validate_resources
+from pgfactory.models.values import as_flag
 
 CONDITIONS = {"succeeded", "failed", "skipped", "completed"}
 ITERATION_CONTAINERS = {"ForEach", "Until"}
@@ -186,7 +187,7 @@ class _PipelineCheck:
                 self._problem(f"{path}.typeProperties.pipeline.referenceName", f"there is no pipeline {target!r}")
         if activity_type in {"SetVariable", "AppendVariable"}:
             variable = properties.get("variableName")
-            system = properties.get("setSystemVariable") in (True, "true") and variable == "pipelineReturnValue"
+            system = as_flag(properties.get("setSystemVariable"), False) and variable == "pipelineReturnValue"
             if not system and variable not in self.variables:
                 self._problem(f"{path}.typeProperties.variableName", f"variable {variable!r} is not declared; "
                                                                      f"declared: {', '.join(sorted(self.variables)) or 'none'}")

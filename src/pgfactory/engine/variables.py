@@ -11,6 +11,8 @@ from typing import Any
 
 from pgfactory.engine.activity_runner import ActivityRun
 from pgfactory.errors import ActivityError
+from pgfactory.expressions.values import type_name
+from pgfactory.models.values import as_flag
 
 RETURN_VALUE = "pipelineReturnValue"
 
@@ -20,23 +22,6 @@ _FITS = {
     "boolean": lambda value: isinstance(value, bool),
     "array": lambda value: isinstance(value, list),
 }
-
-
-def adf_type_name(value: Any) -> str:
-    """The type name ADF's messages use for a value."""
-    if value is None:
-        return "Null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, int):
-        return "Integer"
-    if isinstance(value, float):
-        return "Float"
-    if isinstance(value, list):
-        return "Array"
-    if isinstance(value, dict):
-        return "Object"
-    return "String"
 
 
 def _declared_type(run: ActivityRun, name: str) -> str:
@@ -49,7 +34,7 @@ def _declared_type(run: ActivityRun, name: str) -> str:
 
 def set_variable(run: ActivityRun) -> dict[str, Any]:
     name = str(run.type_properties.get("variableName", ""))
-    if run.type_properties.get("setSystemVariable") in (True, "true", "True") and name == RETURN_VALUE:
+    if as_flag(run.type_properties.get("setSystemVariable"), False) and name == RETURN_VALUE:
         value = _return_value(run, run.type_properties.get("value"))
         run.set_input({"variableName": name, "value": value})
         run.frame.run.return_value = value
@@ -60,7 +45,7 @@ def set_variable(run: ActivityRun) -> dict[str, Any]:
     if value is not None and not _FITS.get(declared.lower(), lambda _: True)(value):
         raise ActivityError(
             f"The variable '{name}' of type '{declared}' cannot be initialized or updated with value of type "
-            f"'{adf_type_name(value)}'. The variable '{name}' only supports values of types '{declared}'.",
+            f"'{type_name(value)}'. The variable '{name}' only supports values of types '{declared}'.",
             code="InvalidVariableType",
         )
     with run.frame.run.variables_lock:

@@ -24,13 +24,12 @@ def parse_timespan(text: str) -> timedelta:
 
 
 def format_timespan(duration: timedelta) -> str:
-    """.NET TimeSpan text for ``duration`` (``d.hh:mm:ss`` with a fraction only when there is one)."""
-    total_microseconds = round(duration.total_seconds() * 1_000_000)
-    days, rest = divmod(total_microseconds, 86_400_000_000)
-    hours, rest = divmod(rest, 3_600_000_000)
-    minutes, rest = divmod(rest, 60_000_000)
+    """.NET TimeSpan text ("c" format) of ``duration``: ``[-][d.]hh:mm:ss[.fffffff]``."""
+    total = duration // timedelta(microseconds=1)
+    sign = "-" if total < 0 else ""
+    days, rest = divmod(abs(total), 86_400_000_000)
     seconds, microseconds = divmod(rest, 1_000_000)
-    text = f"{hours:02}:{minutes:02}:{seconds:02}"
+    text = f"{seconds // 3600:02}:{seconds // 60 % 60:02}:{seconds % 60:02}"
     if microseconds:
-        text += f".{microseconds * 10:07}"
-    return f"{days}.{text}" if days else text
+        text += f".{microseconds * 10:07}"  # .NET counts 100-ns ticks
+    return f"{sign}{days}.{text}" if days else f"{sign}{text}"

@@ -30,6 +30,13 @@ def is_dynamic(value: object) -> bool:
     return isinstance(value, Expression) or is_expression_text(value)
 
 
+def as_flag(value: object, default: bool) -> bool:
+    """A boolean property, evaluated, as ADF writes them: true/false or their text; ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    return value if isinstance(value, bool) else str(value).strip().lower() == "true"
+
+
 def _as_expression(value: Any) -> Expression | None:
     if isinstance(value, Expression):
         return value

@@ -10,7 +10,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgfactory.connectors.postgres.json_values import format_timespan, json_number, use_json_values
+from pgfactory.connectors.postgres.json_values import json_number, use_json_values
+from pgfactory.models.timespan import format_timespan
 from tests.fixtures.postgres import RunningServer
 
 CASES: list[tuple[str, Any]] = [

@@ -14,7 +14,7 @@ ranges, records, ...) is returned as PostgreSQL's text, as ADF maps those to Str
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,12 +25,12 @@ from psycopg.adapt import Loader
 from psycopg.pq import Format
 from psycopg.types.string import TextLoader
 
+from pgfactory.models.timespan import format_timespan
+
 # float4/float8/numeric specials: Json.NET writes non-finite doubles as these strings.
 _SPECIAL_NUMBERS: dict[bytes, str] = {b"NaN": "NaN", b"Infinity": "Infinity", b"-Infinity": "-Infinity"}
 # A decimal with at most this many significant digits survives a trip through a double.
 _DOUBLE_EXACT_DIGITS = 15
-_TICKS_PER_MICROSECOND = 10
-_MICROSECONDS_PER_DAY = 86_400_000_000
 
 # Types whose psycopg value already is what ADF writes.
 _JSON_READY = frozenset(postgres.types[name].oid for name in (
@@ -198,18 +198,6 @@ class IntervalJsonLoader(_WithDefault):
         except NotImplementedError:  # psycopg reads IntervalStyle postgres only
             value = None
         return _text(data) if value is None else format_timespan(value)
-
-
-def format_timespan(value: timedelta) -> str:
-    """.NET TimeSpan text ("c" format) of ``value``, negative ones included."""
-    total = value // timedelta(microseconds=1)
-    sign = "-" if total < 0 else ""
-    days, rest = divmod(abs(total), _MICROSECONDS_PER_DAY)
-    seconds, microseconds = divmod(rest, 1_000_000)
-    text = time(seconds // 3600, seconds // 60 % 60, seconds % 60).isoformat()
-    if microseconds:
-        text += f".{microseconds * _TICKS_PER_MICROSECOND:07}"
-    return f"{sign}{days}.{text}" if days else f"{sign}{text}"
 
 
 _CUSTOM_LOADERS: dict[str, type[Loader]] = {

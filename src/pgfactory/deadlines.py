@@ -1,4 +1,9 @@
-"""One watchdog thread for every activity timeout, instead of a timer thread per activity."""
+"""Timeouts without a thread each: one watchdog thread keeps every deadline in a heap.
+
+Most deadlines never fire (an activity ends long before its timeout), so scheduling and
+cancelling one must cost microseconds; a deadline that fires runs its action on a thread of its
+own, so that an action that blocks (a cancel request to a slow server) delays no other.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +55,7 @@ class Deadlines:
                 if key in self._cancelled:
                     self._cancelled.discard(key)
                     continue
-            action()
+            threading.Thread(target=action, name="pgfactory-deadline", daemon=True).start()
 
     def _drop_cancelled(self) -> None:
         while self._heap and self._heap[0][1] in self._cancelled:

@@ -45,6 +45,8 @@ def test_for_each_sees_each_item_and_appends_in_order_when_sequential(store: Run
     runs = activity_runs(store, result)
     assert len(runs["Add"]) == 3
     assert {record.parent_activity_run_id for record in runs["Add"]} == {runs["Each"][0].activity_run_id}
+    assert sorted(record.iteration_hash for record in runs["Add"]) == ["0", "1", "2"]
+    assert runs["Each"][0].iteration_hash == ""
 
 
 def test_for_each_runs_batch_count_iterations_at_once() -> None:

@@ -44,6 +44,11 @@ def test_an_unknown_function() -> None:
     assert "concatt" in message and "position 1" in message
 
 
+def test_wrong_argument_types_of_literals() -> None:
+    [(_, message)] = problems([set_variable("S", "@string(add('one', 1))")], variables={"v": {"type": "String"}})
+    assert "The function 'add' expects its first parameter to be an integer" in message and "position 8" in message
+
+
 def test_wrong_argument_count() -> None:
     [(_, message)] = problems([set_variable("S", "@substring()")], variables={"v": {"type": "String"}})
     assert "substring" in message

@@ -9,6 +9,7 @@ from pgfactory.expressions import Reference, check_syntax, references
 @pytest.mark.parametrize("text", [
     "plain text", "@@literal(", "@add(1, 2)", "Hi @{concat('a', 'b')} @{utcNow()}", "@pipeline().parameters.x",
     "@if(equals(1, 1), 'a', 'b')", "@UNION(createArray(1), createArray(2))",
+    "@add(pipeline().parameters.x, 'b')",  # depends on the run: checked when it runs
 ])
 def test_valid_strings_pass(text: str) -> None:
     assert check_syntax(text) is None
@@ -21,6 +22,9 @@ def test_valid_strings_pass(text: str) -> None:
                                             "with '2' parameter(s)."),
     ("@if(true, 1)", 1, "The function 'if' expects 3 parameters."),
     ("@item(1)", 1, "The function 'item' expects no parameters."),
+    # Parts that depend on no run are evaluated, so wrong literal types are found before it.
+    ("@concat('x', string(add(1, 'b')))", 20, "The function 'add' expects its second parameter to be an integer"),
+    ("hello @{substring('abc', 5, 1)}", 8, "The function 'substring' parameters are out of range"),
 ])
 def test_problems_are_found_without_evaluating(text: str, position: int, message: str) -> None:
     error = check_syntax(text)

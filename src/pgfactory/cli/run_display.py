@@ -61,13 +61,23 @@ def activity_tree(
         children.setdefault(parent if parent in known else None, []).append(record)
 
     def add(branch: Tree, parent: str | None) -> None:
-        for record in children.get(parent, []):
-            node = branch.add(label(record))
-            for detail in details(record):
-                node.add(detail)
-            add(node, record.activity_run_id)
+        records = children.get(parent, [])
+        iterations = sorted({record.iteration_hash for record in records}, key=_iteration_order)
+        for iteration in iterations:
+            # A ForEach's or Until's children, grouped by iteration as ADF's monitor lists them.
+            group = branch.add(Text(f"iteration {iteration}", style="dim")) if len(iterations) > 1 else branch
+            for record in records:
+                if record.iteration_hash == iteration:
+                    node = group.add(label(record))
+                    for detail in details(record):
+                        node.add(detail)
+                    add(node, record.activity_run_id)
 
     add(tree, None)
     return tree
 
 
+
+
+def _iteration_order(iteration: str) -> tuple[int, str]:
+    return (int(iteration), "") if iteration.isdigit() else (-1, iteration)

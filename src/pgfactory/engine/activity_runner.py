@@ -60,6 +60,7 @@ class ActivityRun:
             user_properties={str(p.get("name")): p.get("value") for p in activity.get("userProperties") or []
                              if isinstance(p, dict)},
             retry_attempt=retry_attempt,
+            iteration_hash=frame.iteration,
             parent_activity_run_id=frame.parent_activity_run_id,
         )
         return cls(frame, activity, record)

@@ -6,6 +6,7 @@ ADF's shape, or raises :class:`ActivityError` with ADF's message.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,8 +24,9 @@ MAX_BATCH_COUNT = 50
 DEFAULT_UNTIL_TIMEOUT = "7.00:00:00"
 
 
-def _run_children(run: ActivityRun, activities: list[dict[str, Any]] | None, item: Any = NO_ITEM) -> ScopeResult:
-    return run_scope(list(activities or []), run.frame.child(run.activity_run_id, item))
+def _run_children(run: ActivityRun, activities: list[dict[str, Any]] | None, item: Any = NO_ITEM,
+                  iteration: int | None = None) -> ScopeResult:
+    return run_scope(list(activities or []), run.frame.child(run.activity_run_id, item, iteration))
 
 
 def _inner_failure(result: ScopeResult) -> ActivityError | None:
@@ -52,15 +54,15 @@ def for_each(run: ActivityRun) -> dict[str, Any]:
     activities = properties.get("activities")
     cancellation = run.frame.run.cancellation
 
-    def iteration(item: Any) -> ScopeResult | None:
-        return None if cancellation.cancelled else _run_children(run, activities, item)
+    def iteration(index: int, item: Any) -> ScopeResult | None:
+        return None if cancellation.cancelled else _run_children(run, activities, item, index)
 
     if sequential or batch_count == 1:
-        results = [iteration(item) for item in items]
+        results = [iteration(index, item) for index, item in enumerate(items)]
     else:
         with ThreadPoolExecutor(max_workers=min(batch_count, max(len(items), 1)),
                                 thread_name_prefix="pgfactory-foreach") as pool:
-            results = list(pool.map(iteration, items))
+            results = list(pool.map(iteration, range(len(items)), items))
     for result in results:
         failure = _inner_failure(result) if result is not None else None
         if failure is not None:
@@ -112,9 +114,10 @@ def until(run: ActivityRun) -> dict[str, Any]:
     try:
         # Do-until: the activities run first, then the condition is checked. An inner failure
         # does not stop the loop, as in ADF; the last iteration's outcome is the Until's.
+        iterations = itertools.count()
         while True:
             # The condition sees this iteration's activities, so it is evaluated in their frame.
-            frame = run.frame.child(run.activity_run_id)
+            frame = run.frame.child(run.activity_run_id, iteration=next(iterations))
             result = run_scope(list(properties.get("activities") or []), frame)
             if run.frame.run.cancellation.cancelled:
                 raise ActivityError("The activity was cancelled with its pipeline run.", code="Cancelled")

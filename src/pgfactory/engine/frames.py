@@ -61,9 +61,11 @@ class Frame:
     activities: ChainMap[str, ActivityState] = field(default_factory=ChainMap)
     item: Any = NO_ITEM
     parent_activity_run_id: str | None = None
+    iteration: str = ""  # the ForEach/Until iteration (ADF's iterationHash), "" outside one
 
-    def child(self, parent_activity_run_id: str, item: Any = NO_ITEM) -> Frame:
-        return Frame(self.run, self.activities.new_child(), self.item if item is NO_ITEM else item, parent_activity_run_id)
+    def child(self, parent_activity_run_id: str, item: Any = NO_ITEM, iteration: int | None = None) -> Frame:
+        return Frame(self.run, self.activities.new_child(), self.item if item is NO_ITEM else item, parent_activity_run_id,
+                     self.iteration if iteration is None else str(iteration))
 
     def context(self, activity_name: str | None = None, property_path: str | None = None) -> ExpressionContext:
         return ExpressionContext(

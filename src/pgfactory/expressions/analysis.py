@@ -13,8 +13,11 @@ from typing import Literal as TypingLiteral
 
 from pgfactory.errors import ExpressionError
 from pgfactory.expressions.ast import Call, Expression, Index, Literal, Member, Segment, Template
+from pgfactory.expressions.context import ExpressionContext
+from pgfactory.expressions.evaluator import evaluate_node
 from pgfactory.expressions.functions import find_function, unknown_function_message
 from pgfactory.expressions.parser import parse_template
+from pgfactory.expressions.scope import SCOPE_FUNCTIONS
 
 ReferenceKind = TypingLiteral["activity", "variable", "parameter", "globalParameter", "item", "linkedService", "dataset"]
 
@@ -33,6 +36,7 @@ class Reference:
     position: int
 
 
+_SCOPE_NAMES = {name.lower() for name in SCOPE_FUNCTIONS}
 _NAMED_CALLS: dict[str, ReferenceKind] = {"activity": "activity", "variables": "variable"}
 _PARAMETER_SETS: dict[str, ReferenceKind] = {"parameters": "parameter", "globalparameters": "globalParameter"}
 _PARAMETER_CALLS: dict[str, ReferenceKind] = {"linkedservice": "linkedService", "dataset": "dataset"}
@@ -41,8 +45,9 @@ _PARAMETER_CALLS: dict[str, ReferenceKind] = {"linkedservice": "linkedService", 
 def check_syntax(text: str) -> ExpressionError | None:
     """The first problem ADF would reject ``text`` for before running it, or None.
 
-    Parses every ``@...`` / ``@{...}`` part of the property string and checks that each function
-    exists and gets an acceptable number of arguments.
+    Parses every ``@...`` / ``@{...}`` part of the property string, checks that each function
+    exists and gets an acceptable number of arguments, and evaluates what depends on no run
+    (so that ``add('a', 1)`` is refused here).
     """
     if "@" not in text:
         return None
@@ -57,7 +62,44 @@ def check_syntax(text: str) -> ExpressionError | None:
         problem = unknown_function_message(node.name) if function is None else function.arity_problem(len(node.arguments))
         if problem:
             return ExpressionError(problem, expression=text, position=node.position)
+    return _constant_problem(template, text)
+
+
+def _constant_problem(template: Template, text: str) -> ExpressionError | None:
+    """Evaluate the parts that depend on nothing (``add('a', 1)``): wrong literal types fail now, not mid-run."""
+    for part in template.parts:
+        if isinstance(part, Segment):
+            for node in _outermost_constants(part.expression):
+                try:
+                    evaluate_node(node, text, ExpressionContext())
+                except ExpressionError as error:
+                    return error
     return None
+
+
+def _outermost_constants(node: Expression) -> Iterator[Expression]:
+    if _is_constant(node):
+        if not isinstance(node, Literal):
+            yield node
+    elif isinstance(node, Call):
+        for argument in node.arguments:
+            yield from _outermost_constants(argument)
+    elif isinstance(node, Member):
+        yield from _outermost_constants(node.target)
+    elif isinstance(node, Index):
+        yield from _outermost_constants(node.target)
+        yield from _outermost_constants(node.index)
+
+
+def _is_constant(node: Expression) -> bool:
+    """Whether ``node`` needs no run to be evaluated: literals and functions of literals, no scope function."""
+    if isinstance(node, Literal):
+        return True
+    if isinstance(node, Call):
+        return node.name.lower() not in _SCOPE_NAMES and all(_is_constant(argument) for argument in node.arguments)
+    if isinstance(node, Member):
+        return _is_constant(node.target)
+    return _is_constant(node.target) and _is_constant(node.index)
 
 
 def references(text: str) -> list[Reference]:

@@ -91,6 +91,11 @@ def _evaluate_parts(template: Template, text: str, context: ExpressionContext) -
     return "".join(pieces)
 
 
+def evaluate_node(node: Expression, text: str, context: ExpressionContext) -> Any:
+    """The value of one node of the property string ``text`` (errors point into ``text``)."""
+    return _Walk(context, text, text).value(node)
+
+
 def _with_location(error: ExpressionError, context: ExpressionContext) -> ExpressionError:
     if context.resource is None and context.property_path is None:
         return error

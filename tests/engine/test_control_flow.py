@@ -95,11 +95,13 @@ def test_if_condition_refuses_a_non_boolean() -> None:
     assert result.activities["If"].error["message"].startswith("The IfCondition expression must evaluate to a boolean")  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("value", "chosen"), [("a", "A"), ("b", "B"), ("zzz", "Default")])
-def test_switch_runs_the_matching_case_or_the_default(value: str, chosen: str) -> None:
+@pytest.mark.parametrize(("value", "chosen", "key"), [
+    ("a", "A", "on"), ("b", "B", "on"), ("zzz", "Default", "on"), ("b", "B", "expression"),  # the doc page's spelling
+])
+def test_switch_runs_the_matching_case_or_the_default(value: str, chosen: str, key: str) -> None:
     factory = make_factory(pipeline_json("P", [
         {"name": "Switch", "type": "Switch", "typeProperties": {
-            "expression": {"value": "@pipeline().parameters.v", "type": "Expression"},
+            key: {"value": "@pipeline().parameters.v", "type": "Expression"},
             "cases": [{"value": "a", "activities": [set_variable("A", "chosen", "A")]},
                       {"value": "b", "activities": [set_variable("B", "chosen", "B")]}],
             "defaultActivities": [set_variable("Default", "chosen", "Default")]}},

@@ -138,3 +138,8 @@ def test_filter_condition_may_use_item() -> None:
 
 def test_fail_activity_is_known() -> None:
     assert problems([fail("F")]) == []
+
+
+def test_a_switch_without_its_expression() -> None:
+    [(path, message)] = problems([{"name": "S", "type": "Switch", "typeProperties": {"cases": [], "defaultActivities": []}}])
+    assert path == "properties.activities[0].typeProperties.on" and "'on'" in message

@@ -84,7 +84,8 @@ def if_condition(run: ActivityRun) -> dict[str, Any]:
 
 
 def switch(run: ActivityRun) -> dict[str, Any]:
-    value = run.evaluate_property("expression")
+    # ADF writes the expression as "on" (REST spec, SDKs, what Studio saves); its doc page says "expression".
+    value = run.evaluate_property("on" if "on" in run.type_properties else "expression")
     if not isinstance(value, str):
         raise ActivityError(f"The Switch expression must evaluate to a string, got {type(value).__name__}",
                             code="InvalidSwitchExpression")

@@ -141,8 +141,8 @@ class Engine:
                                    annotations=list(getattr(pipeline.properties, "annotations", None) or []))
         declared_variables = pipeline.properties.variables or {}
         global_parameters, global_secrets = self._global_parameters()
-        secrets = [value for name, value in parameters.items() if isinstance(value, str)
-                   and str(pipeline.properties.parameters[name].type).lower() == "securestring"]  # type: ignore[index]
+        secrets = [str(parameters[name]) for name, specification in (pipeline.properties.parameters or {}).items()
+                   if specification.type.lower() == "securestring" and parameters.get(name)]
         cancellation = Cancellation()
         if parent is not None:
             parent.cancellation.on_cancel(lambda: cancellation.cancel("cancelled"))

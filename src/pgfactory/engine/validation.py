@@ -185,6 +185,8 @@ class _PipelineCheck:
             target = reference.get("referenceName") if isinstance(reference, dict) else None
             if target not in self.factory.resources[ResourceKind.PIPELINE]:
                 self._problem(f"{path}.typeProperties.pipeline.referenceName", f"there is no pipeline {target!r}")
+        if activity_type == "Switch" and "on" not in properties and "expression" not in properties:
+            self._problem(f"{path}.typeProperties.on", "a Switch needs the expression whose value picks the case ('on')")
         if activity_type in {"SetVariable", "AppendVariable"}:
             variable = properties.get("variableName")
             system = as_flag(properties.get("setSystemVariable"), False) and variable == "pipelineReturnValue"

@@ -85,3 +85,16 @@ def test_an_invalid_factory_is_refused_with_its_problems(factory: Path, tmp_path
 def test_an_unknown_pipeline(factory: Path, tmp_path: Path) -> None:
     result = pgfactory("run", "Nope", "-f", str(factory), "--state-dir", str(tmp_path / "state"))
     assert result.returncode == 2 and "there is no pipeline 'Nope'; the factory has: Greet" in result.stderr
+
+
+def test_secure_string_parameters_never_reach_the_terminal(tmp_path: Path) -> None:
+    root = tmp_path / "factory"
+    write_pipeline(root, "Leaky", [{"name": "Stop", "type": "Fail", "typeProperties": {
+        "message": "@concat('token was ', pipeline().parameters.token)", "errorCode": "E1"}}],
+        parameters={"token": {"type": "SecureString"}})
+    for extra in ((), ("--json",)):
+        result = pgfactory("run", "Leaky", "-f", str(root), "-p", "token=s3cr3t-value", *extra,
+                           "--state-dir", str(tmp_path / "state"))
+        assert result.returncode == 1
+        assert "s3cr3t-value" not in result.stdout + result.stderr
+        assert "token was **********" in result.stdout

@@ -249,7 +249,7 @@ def test_secure_string_parameters_are_masked_in_history(store: RunStore) -> None
     result = run(factory, "P", store, secret="hunter2-very-secret")
     stored = store.get_pipeline_run(result.run.run_id)
     assert stored is not None
-    text = repr(stored) + repr(store.activity_runs(result.run.run_id))
+    text = repr(stored) + repr(store.activity_runs(result.run.run_id)) + repr(result.run)
     assert "hunter2-very-secret" not in text
     assert "**********" in text
 

@@ -195,7 +195,8 @@ class Engine:
             result = ScopeResult([], {})
         record.finish(status, message=message)
         state.history.pipeline_run_changed(record)
-        return RunResult(record, state.return_value, result.states, error_code)
+        # What callers print or return (a service's GET) must not hold secrets either.
+        return RunResult(state.history.scrubbed(record), state.return_value, result.states, error_code)
 
 
 def _outcome(result: ScopeResult, state: RunState) -> tuple[str, str, str | None]:

@@ -34,27 +34,28 @@ class History:
         return History(self.store, self.observers, [*self.secrets, *secrets])
 
     def pipeline_run_created(self, run: PipelineRunRecord) -> None:
-        run = self._scrubbed(run)
+        run = self.scrubbed(run)
         if self.store is not None:
             self.store.create_pipeline_run(run)
         for observer in self.observers:
             observer.pipeline_run_changed(run)
 
     def pipeline_run_changed(self, run: PipelineRunRecord) -> None:
-        run = self._scrubbed(run)
+        run = self.scrubbed(run)
         if self.store is not None:
             self.store.update_pipeline_run(run)
         for observer in self.observers:
             observer.pipeline_run_changed(run)
 
     def activity_run_changed(self, run: ActivityRunRecord) -> None:
-        run = self._scrubbed(run)
+        run = self.scrubbed(run)
         if self.store is not None:
             self.store.upsert_activity_run(run)
         for observer in self.observers:
             observer.activity_run_changed(run)
 
-    def _scrubbed(self, record: Record) -> Record:
+    def scrubbed(self, record: Record) -> Record:
+        """A copy of ``record`` without the clear text of the run's secrets."""
         if not self.secrets:
             return record
         changes = {

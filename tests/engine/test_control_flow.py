@@ -284,3 +284,24 @@ def test_an_expression_error_fails_the_activity_not_the_engine(store: RunStore) 
     error = activity_runs(store, result)["Set"][0].error
     assert result.run.status == "Failed"
     assert error is not None and error["errorCode"] == "InvalidTemplate" and "nope" in error["message"]
+
+
+def test_a_bad_batch_count_fails_the_for_each_clearly() -> None:
+    factory = make_factory(pipeline_json("P", [for_each("Each", "@createArray(1)", [wait("W")], batchCount="many")]))
+    error = run(factory, "P").activities["Each"].error
+    assert error is not None and error["message"] == "batchCount must be a whole number, got 'many'"
+
+
+def test_a_bug_in_a_control_activity_fails_it_instead_of_leaving_it_in_progress(
+        store: RunStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pgfactory.engine import control_activities
+
+    def broken(_: Any) -> Any:
+        raise KeyError("surprise")
+
+    monkeypatch.setitem(control_activities.CONTROL_FLOW, "Wait", broken)
+    result = run(make_factory(pipeline_json("P", [wait("W")])), "P", store)
+    [record] = activity_runs(store, result)["W"]
+    assert record.status == "Failed" and record.error is not None
+    assert record.error["failureType"] == "SystemError" and "KeyError" in record.error["message"]
+    assert result.run.status == "Failed"

@@ -118,8 +118,8 @@ def run_activity(activity: dict[str, Any], frame: Frame) -> ActivityState:
         run.save()
         try:
             output = handler(run)
-        except PgFactoryError as error:
-            return run.finish(CANCELLED if frame.run.cancellation.cancelled else FAILED, error=error)
+        except Exception as error:  # whatever happens, the record must not stay InProgress
+            return run.finish(CANCELLED if frame.run.cancellation.cancelled else FAILED, error=_as_activity_error(error))
         return run.finish(SUCCEEDED, output)
     if activity_type in EXECUTION_ACTIVITIES:
         return _run_execution_activity(activity, frame)

@@ -22,6 +22,3 @@ CONTROL_FLOW: dict[str, Callable[[ActivityRun], Any]] = {
     "AppendVariable": append_variable,
     "ExecutePipeline": execute_pipeline,
 }
-CONTAINERS = {"ForEach": ("activities",), "IfCondition": ("ifTrueActivities", "ifFalseActivities"),
-              "Until": ("activities",), "Switch": ("defaultActivities",)}
-"""Where each container keeps its inner activities (Switch also in each of its ``cases``)."""

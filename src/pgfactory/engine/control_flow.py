@@ -47,7 +47,11 @@ def for_each(run: ActivityRun) -> dict[str, Any]:
         raise ActivityError(f"The ForEach items must be an array; typeProperties.items evaluated to a {type(items).__name__}",
                             code="InvalidForEachItems")
     sequential = as_flag(run.evaluate_property("isSequential"), False)
-    batch_count = int(run.evaluate_property("batchCount") or DEFAULT_BATCH_COUNT)
+    batch_text = run.evaluate_property("batchCount") or DEFAULT_BATCH_COUNT
+    try:
+        batch_count = int(batch_text)
+    except (TypeError, ValueError):
+        raise ActivityError(f"batchCount must be a whole number, got {batch_text!r}", code="InvalidBatchCount") from None
     if not 1 <= batch_count <= MAX_BATCH_COUNT:
         raise ActivityError(f"batchCount must be between 1 and {MAX_BATCH_COUNT}, got {batch_count}", code="InvalidBatchCount")
     run.set_input({"items": items, "isSequential": sequential, "batchCount": batch_count})

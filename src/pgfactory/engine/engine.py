@@ -63,9 +63,6 @@ class RunHandle:
     def wait(self, timeout: float | None = None) -> RunResult:
         return self._future.result(timeout)
 
-    def done(self) -> bool:
-        return self._future.done()
-
     def cancel(self) -> None:
         """Stop the run: nothing new starts, running activities and their SQL are cancelled."""
         self._state.cancellation.cancel("cancelled")

@@ -11,6 +11,8 @@ from pgfactory.models.factory import Factory, ResourceKind, parse_resource
 from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.store.records import ActivityRunRecord
 from pgfactory.store.run_store import RunStore
+from tests.fixtures.linked_services import basic_auth
+from tests.fixtures.postgres import RunningServer
 
 
 def pipeline_json(name: str, activities: list[dict[str, Any]], **properties: Any) -> dict[str, Any]:
@@ -36,6 +38,21 @@ def make_factory(*pipelines: dict[str, Any], linked_services: Sequence[LinkedSer
     if factory is not None:
         _add(result, ResourceKind.FACTORY, factory)
     return result
+
+
+ROLE = "engine_user"
+PASSWORD = "engine-password-1"
+
+
+def script(name: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": "Script", "linkedServiceName": {"referenceName": "Pg", "type": "LinkedServiceReference"},
+            "typeProperties": {"scripts": [{"type": "Query", "text": text}]}, **extra}
+
+
+def factory_with(server: RunningServer, *activities: dict[str, Any]) -> Factory:
+    """Pipeline ``P`` of ``activities``, with linked service ``Pg`` logging in to ``server`` as ``ROLE``."""
+    linked_service = basic_auth(server.host, server.port, ROLE, PASSWORD, ssl_mode=0).model_copy(update={"name": "Pg"})
+    return make_factory(pipeline_json("P", list(activities)), linked_services=[linked_service])
 
 
 def wait(name: str, seconds: Any = 0, **extra: Any) -> dict[str, Any]:

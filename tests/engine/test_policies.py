@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from pgfactory.connectors.postgres.pool import close_pools
 from pgfactory.engine import Engine
 from pgfactory.store.run_store import RunStore
-from tests.engine.pipelines import activity_runs, after, make_factory, pipeline_json, run
-from tests.fixtures.linked_services import basic_auth
+from tests.engine.pipelines import ROLE, activity_runs, after, factory_with, run, script
 from tests.fixtures.postgres import RunningServer
-
-ROLE = "engine_user"
-PASSWORD = "engine-password-1"
-
-
-@pytest.fixture(scope="module")
-def server(pg_plain: RunningServer) -> Iterator[RunningServer]:
-    pg_plain.execute(f"DROP SCHEMA IF EXISTS {ROLE} CASCADE")
-    pg_plain.create_role(ROLE, PASSWORD)
-    pg_plain.execute(f"CREATE SCHEMA {ROLE} AUTHORIZATION {ROLE}")
-    yield pg_plain
-    close_pools()
-
-
-def script(name: str, text: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "type": "Script", "linkedServiceName": {"referenceName": "Pg", "type": "LinkedServiceReference"},
-            "typeProperties": {"scripts": [{"type": "Query", "text": text}]}, **extra}
-
-
-def factory_with(server: RunningServer, *activities: dict[str, Any]) -> Any:
-    linked_service = basic_auth(server.host, server.port, ROLE, PASSWORD, ssl_mode=0).model_copy(update={"name": "Pg"})
-    return make_factory(pipeline_json("P", list(activities)), linked_services=[linked_service])
 
 
 def sleeping_backends(server: RunningServer) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +78,10 @@ def activity_runs(store: RunStore, result: RunResult) -> dict[str, list[Activity
     for record in store.activity_runs(result.run.run_id):
         runs.setdefault(record.activity_name, []).append(record)
     return runs
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.01)

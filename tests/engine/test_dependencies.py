@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 from pgfactory.engine import Engine
 from pgfactory.store.run_store import RunStore
-from tests.engine.pipelines import activity_runs, after, fail, make_factory, pipeline_json, run, wait
+from tests.engine.pipelines import activity_runs, after, fail, make_factory, pipeline_json, run, wait, wait_for
 
 
 def test_a_chain_runs_in_order_and_the_pipeline_succeeds(store: RunStore) -> None:
@@ -99,7 +98,7 @@ def test_cancel_stops_a_running_wait_and_starts_nothing_new(store: RunStore) -> 
     factory = make_factory(pipeline_json("P", [wait("Long", 60), wait("Later", **after("Long"))]))
     with Engine(factory, store=store) as engine:
         handle = engine.start("P")
-        _wait_for(lambda: any(r.status == "InProgress" for r in store.activity_runs(handle.run_id)))
+        wait_for(lambda: any(r.status == "InProgress" for r in store.activity_runs(handle.run_id)))
         started = time.monotonic()
         handle.cancel()
         result = handle.wait(timeout=10)
@@ -114,14 +113,7 @@ def test_a_run_is_recorded_in_progress_while_it_runs(store: RunStore) -> None:
     factory = make_factory(pipeline_json("P", [wait("Long", 60)]))
     with Engine(factory, store=store) as engine:
         handle = engine.start("P")
-        _wait_for(lambda: store.get_pipeline_run(handle.run_id) is not None
+        wait_for(lambda: store.get_pipeline_run(handle.run_id) is not None
                   and store.get_pipeline_run(handle.run_id).status == "InProgress")  # type: ignore[union-attr]
         handle.cancel()
         handle.wait(timeout=10)
-
-
-def _wait_for(condition: object, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition never held"
-        threading.Event().wait(0.01)

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from pgfactory.engine import Engine
 from pgfactory.store.run_store import RunStore
-from tests.engine.pipelines import ROLE, activity_runs, after, factory_with, run, script
+from tests.engine.pipelines import ROLE, activity_runs, after, factory_with, run, script, wait_for
 from tests.fixtures.postgres import RunningServer
 
 
 def sleeping_backends(server: RunningServer) -> int:
     return int(server.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(%'")[0][0])
 
-
-def _wait_for(condition: Any, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.02)
 
 
 def test_a_timeout_fails_the_activity_and_cancels_its_sql(server: RunningServer, store: RunStore) -> None:
@@ -30,7 +23,7 @@ def test_a_timeout_fails_the_activity_and_cancels_its_sql(server: RunningServer,
     error = activity_runs(store, result)["Slow"][0].error
     assert error is not None and error["errorCode"] == "ActivityTimedOut"
     assert "policy.timeout of 00:00:01" in error["message"]
-    _wait_for(lambda: sleeping_backends(server) == 0)
+    wait_for(lambda: sleeping_backends(server) == 0)
 
 
 def test_retry_runs_again_and_records_each_attempt(server: RunningServer, store: RunStore) -> None:
@@ -73,12 +66,12 @@ def test_cancelling_a_run_cancels_its_running_sql(server: RunningServer, store: 
     factory = factory_with(server, script("Slow", "SELECT pg_sleep(60)"))
     with Engine(factory, store=store) as engine:
         handle = engine.start("P")
-        _wait_for(lambda: sleeping_backends(server) == 1)
+        wait_for(lambda: sleeping_backends(server) == 1)
         handle.cancel()
         result = handle.wait(timeout=10)
     assert result.run.status == "Cancelled"
     assert activity_runs(store, result)["Slow"][0].status == "Cancelled"
-    _wait_for(lambda: sleeping_backends(server) == 0)
+    wait_for(lambda: sleeping_backends(server) == 0)
 
 
 def test_execution_output_carries_the_runtime(server: RunningServer) -> None:

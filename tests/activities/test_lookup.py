@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pgfactory.activities import EXECUTION_ACTIVITIES, Cancellation
+from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityControl, Cancellation
 from pgfactory.activities.lookup import ROW_LIMIT, run_lookup
 from pgfactory.errors import ActivityError
 from pgfactory.models.factory import Factory
@@ -59,7 +59,7 @@ def lookup(query: str | None = None, *, dataset_name: str = "Anything", paramete
 
 
 def run(factory: Factory, activity: dict[str, Any], cancellation: Cancellation | None = None) -> dict[str, Any]:
-    return run_lookup(invocation(factory, activity), cancellation or Cancellation())
+    return run_lookup(invocation(factory, activity), ActivityControl(cancellation))
 
 
 def failure(factory: Factory, activity: dict[str, Any], cancellation: Cancellation | None = None) -> ActivityError:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pgfactory.activities import EXECUTION_ACTIVITIES, Cancellation
+from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityControl, Cancellation
 from pgfactory.activities.script import run_script
 from pgfactory.activities.script_output import ROW_LIMIT, SIZE_LIMIT
 from pgfactory.errors import ActivityError
@@ -58,7 +58,7 @@ def compact(output: dict[str, Any]) -> bytes:
 
 
 def run(factory: Factory, activity: dict[str, Any], cancellation: Cancellation | None = None) -> dict[str, Any]:
-    return run_script(invocation(factory, activity), cancellation or Cancellation())
+    return run_script(invocation(factory, activity), ActivityControl(cancellation))
 
 
 def failure(factory: Factory, activity: dict[str, Any], cancellation: Cancellation | None = None) -> ActivityError:
@@ -330,7 +330,7 @@ def test_logs_go_to_a_local_folder_through_a_file_server_linked_service(server: 
         "logLocationSettings": {"linkedServiceName": {"referenceName": "Logs", "type": "LinkedServiceReference"},
                                 "path": "script-logs"}})
     called = invocation(factory, activity)
-    output = run_script(called, Cancellation())
+    output = run_script(called, ActivityControl())
     folder = tmp_path / "script-logs" / called.activity_run_id
     assert output["outputLogsLocation"] == str(folder)
     assert output["outputLogs"] == ""
@@ -344,7 +344,7 @@ def test_the_external_log_is_written_when_a_block_fails(server: RunningServer, t
         "logLocationSettings": {"linkedServiceName": {"referenceName": "Logs", "type": "LinkedServiceReference"}}})
     called = invocation(factory, activity)
     with pytest.raises(ActivityError):
-        run_script(called, Cancellation())
+        run_script(called, ActivityControl())
     log = tmp_path / "scriptactivity-logs" / called.activity_run_id / "output.log"
     assert log.read_text() == "Hello\nWorld!\nlast words\n"
 

@@ -6,10 +6,13 @@ import pickle
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from pgfactory.activities import ActivityInvocation, Cancellation
+import pytest
+
+from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityControl, ActivityInvocation
 from pgfactory.engine import Engine
 from pgfactory.engine.executor import run_invocation
-from tests.engine.pipelines import factory_with, script
+from pgfactory.store.run_store import RunStore
+from tests.engine.pipelines import factory_with, make_factory, pipeline_json, script
 from tests.fixtures.postgres import RunningServer
 
 
@@ -20,10 +23,10 @@ class PicklingExecutor:
         self.shipped: list[bytes] = []
         self._pool = ThreadPoolExecutor(max_workers=4)
 
-    def submit(self, invocation: ActivityInvocation, cancellation: Cancellation) -> Future[dict[str, Any]]:
+    def submit(self, invocation: ActivityInvocation, control: ActivityControl) -> Future[dict[str, Any]]:
         payload = pickle.dumps(invocation)
         self.shipped.append(payload)
-        return self._pool.submit(run_invocation, pickle.loads(payload), cancellation)
+        return self._pool.submit(run_invocation, pickle.loads(payload), control)
 
     def shutdown(self) -> None:
         self._pool.shutdown()
@@ -40,3 +43,33 @@ def test_a_pluggable_executor_runs_the_activities(server: RunningServer) -> None
     assert len(executor.shipped) == 2
     shipped = pickle.loads(executor.shipped[0])
     assert shipped.pipeline_run_id == result.run.run_id and shipped.activity["type"] == "Script"
+
+
+class ProgressWatcher:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+
+    def pipeline_run_changed(self, run: Any) -> None:
+        pass
+
+    def activity_run_changed(self, run: Any) -> None:
+        pass
+
+    def activity_progress(self, activity_run_id: str, progress: dict[str, Any]) -> None:
+        self.seen.append((activity_run_id, progress))
+
+
+def test_progress_an_activity_reports_reaches_observers(monkeypatch: pytest.MonkeyPatch, store: RunStore) -> None:
+    def counting(invocation: ActivityInvocation, control: ActivityControl) -> dict[str, Any]:
+        for rows in (10, 20, 30):
+            control.report_progress({"rowsCopied": rows})
+        return {"rowsCopied": 30}
+
+    monkeypatch.setitem(EXECUTION_ACTIVITIES, "Counting", counting)
+    watcher = ProgressWatcher()
+    factory = make_factory(pipeline_json("P", [{"name": "C", "type": "Counting"}]))
+    with Engine(factory, store=store, observers=[watcher]) as engine:
+        result = engine.run("P")
+    [record] = store.activity_runs(result.run.run_id)
+    assert watcher.seen == [(record.activity_run_id, {"rowsCopied": rows}) for rows in (10, 20, 30)]
+    assert record.output is not None and record.output["rowsCopied"] == 30

@@ -2,9 +2,10 @@
 
 The engine evaluates an activity's expressions in pipeline scope, then hands the result to an
 executor as an :class:`ActivityInvocation`: plain, picklable data, so that the same call can run
-in this process or on another machine. The activity returns its output in ADF's shape, or
-raises :class:`~pgfactory.errors.ActivityError`. Retry, timeout, masking and history belong to
-the engine; an activity only has to stop promptly when its :class:`Cancellation` fires.
+in this process or on another machine. Beside it goes an :class:`ActivityControl`, the live
+channel between the two: cancellation in, progress out. The activity returns its output in
+ADF's shape, or raises :class:`~pgfactory.errors.ActivityError`. Retry, timeout, masking and
+history belong to the engine; an activity only has to stop promptly when its cancellation fires.
 """
 
 from __future__ import annotations
@@ -89,7 +90,27 @@ class Cancellation:
                 self._callbacks.remove(callback)
 
 
+Progress = dict[str, Any]
+"""Counters an activity reports while it runs, e.g. ``{"rowsCopied": 1000, "dataRead": 65536}``."""
+
+
+class ActivityControl:
+    """The engine's side of a running attempt: its cancellation, and where progress goes.
+
+    Progress is for watching (the CLI's live view); the activity's output stays the record.
+    """
+
+    def __init__(self, cancellation: Cancellation | None = None,
+                 on_progress: Callable[[Progress], None] | None = None) -> None:
+        self.cancellation = cancellation or Cancellation()
+        self._on_progress = on_progress
+
+    def report_progress(self, progress: Progress) -> None:
+        if self._on_progress is not None:
+            self._on_progress(progress)
+
+
 class ExecutionActivity(Protocol):
-    def __call__(self, invocation: ActivityInvocation, cancellation: Cancellation) -> dict[str, Any]:
+    def __call__(self, invocation: ActivityInvocation, control: ActivityControl) -> dict[str, Any]:
         """Run one attempt and return the activity's output in ADF's shape."""
         ...

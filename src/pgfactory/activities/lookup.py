@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import DictRow, dict_row
 
-from pgfactory.activities.base import ActivityInvocation, Cancellation
+from pgfactory.activities.base import ActivityControl, ActivityInvocation
 from pgfactory.activities.postgres_session import (
     activity_connection,
     resolve_linked_service,
@@ -42,7 +42,7 @@ DATASET_TYPE = "AzurePostgreSqlTable"
 _STREAM_CHUNK = 200 if psycopg.capabilities.has_stream_chunked() else 1
 
 
-def run_lookup(invocation: ActivityInvocation, cancellation: Cancellation) -> dict[str, Any]:
+def run_lookup(invocation: ActivityInvocation, control: ActivityControl) -> dict[str, Any]:
     properties = invocation.type_properties
     source = properties.get("source")
     if not isinstance(source, dict) or str(source.get("type")) != SOURCE_TYPE:
@@ -56,7 +56,7 @@ def run_lookup(invocation: ActivityInvocation, cancellation: Cancellation) -> di
     timeout = statement_timeout(source.get("queryTimeout"), property_name="source.queryTimeout",
                                 linked_service=linked_service, settings=settings)
     query_text = source.get("query")
-    with activity_connection(settings, cancellation, linked_service=linked_service.name) as (connection, guard):
+    with activity_connection(settings, control.cancellation, linked_service=linked_service.name) as (connection, guard):
         query: str = query_text if isinstance(query_text, str) and query_text.strip() else \
             _table_query(dataset, dataset_properties).as_string(connection)
         with guard.deadline(timeout) as deadline:

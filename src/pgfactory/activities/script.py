@@ -27,7 +27,7 @@ from psycopg import RawCursor
 from psycopg.errors import Diagnostic
 from psycopg.rows import DictRow, dict_row
 
-from pgfactory.activities.base import ActivityInvocation, Cancellation
+from pgfactory.activities.base import ActivityControl, ActivityInvocation
 from pgfactory.activities.postgres_session import (
     StatementGuard,
     activity_connection,
@@ -64,7 +64,7 @@ class ScriptBlock:
         return f"scripts[{self.index}]"
 
 
-def run_script(invocation: ActivityInvocation, cancellation: Cancellation) -> dict[str, Any]:
+def run_script(invocation: ActivityInvocation, control: ActivityControl) -> dict[str, Any]:
     """Run every script block and return the merged output (spec 4.2)."""
     properties = invocation.type_properties
     linked_service, settings = resolve_linked_service(
@@ -81,7 +81,7 @@ def run_script(invocation: ActivityInvocation, cancellation: Cancellation) -> di
 
     location = ""
     try:
-        with activity_connection(settings, cancellation, linked_service=linked_service.name) as (connection, guard):
+        with activity_connection(settings, control.cancellation, linked_service=linked_service.name) as (connection, guard):
             if logging_settings is not None:
                 connection.add_notice_handler(collect)
             try:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from rich.text import Text
 from rich.tree import Tree
 
-from pgfactory.store.records import ActivityRunRecord
+from pgfactory.activities import Progress
+from pgfactory.store.records import ActivityRunRecord, utc_now
 
 STATUS_STYLES = {
     "Queued": "dim", "InProgress": "cyan", "Succeeded": "green", "Failed": "bold red",
@@ -26,13 +27,28 @@ def duration_text(milliseconds: int | None) -> str:
     return f"{milliseconds} ms" if milliseconds < 10_000 else f"{milliseconds / 1000:.1f} s"
 
 
-def short_label(record: ActivityRunRecord) -> Text:
-    """Name, type, status, duration, retry; and the error message when it failed."""
+def progress_text(record: ActivityRunRecord, progress: Progress) -> str:
+    """Rows, bytes and rows per second of a running activity, from the counters it reported."""
+    rows = progress.get("rowsCopied", progress.get("rowsRead"))
+    data = progress.get("dataWritten", progress.get("dataRead"))
+    seconds = max((utc_now() - record.activity_run_start).total_seconds(), 1e-3)
+    parts = []
+    if isinstance(rows, int):
+        parts.append(f"{rows:,} rows, {rows / seconds:,.0f} rows/s")
+    if isinstance(data, int):
+        parts.append(f"{data / 1_048_576:,.1f} MiB")
+    return ", ".join(parts)
+
+
+def short_label(record: ActivityRunRecord, progress: Progress | None = None) -> Text:
+    """Name, type, status, duration, retry, progress while it runs; the error message when it failed."""
     label = Text.assemble(
         (record.activity_name, "bold"), f" ({record.activity_type}) ", status_text(record.status),
         f" {duration_text(record.duration_in_ms)}",
         (f" retry {record.retry_attempt}" if record.retry_attempt else "", "yellow"),
     )
+    if progress and record.status == "InProgress":
+        label.append(f" {progress_text(record, progress)}", style="cyan")
     if record.error and record.status == "Failed":
         label.append(f"\n{record.error.get('message', '')}", style="red")
     return label

@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityInvocation, Cancellation
+from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityControl, ActivityInvocation, Cancellation
 from pgfactory.deadlines import DEADLINES
 from pgfactory.engine.frames import Frame
 from pgfactory.engine.outcome import CANCELLED, FAILED, SKIPPED, SUCCEEDED
@@ -170,11 +170,12 @@ def _attempt(run: ActivityRun, resolved: dict[str, Any], policy: ActivityPolicy)
     invocation = ActivityInvocation(resolved, frame.run.factory, frame.run.pipeline_name, frame.run.run_id,
                                     run.activity_run_id)
     cancellation = Cancellation()
+    control = ActivityControl(cancellation, lambda progress: frame.run.history.activity_progress(run.activity_run_id, progress))
     settled = threading.Event()
     unlink = frame.run.cancellation.on_cancel(lambda: cancellation.cancel(RUN_CANCELLED))
     stop_clock = DEADLINES.schedule(policy.timeout.total_seconds(), lambda: cancellation.cancel(TIMED_OUT))
     try:
-        future = frame.run.engine.executor.submit(invocation, cancellation)
+        future = frame.run.engine.executor.submit(invocation, control)
         future.add_done_callback(lambda _: settled.set())
         cancellation.on_cancel(settled.set)
         settled.wait()

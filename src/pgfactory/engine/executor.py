@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityInvocation, Cancellation
+from pgfactory.activities import EXECUTION_ACTIVITIES, ActivityControl, ActivityInvocation
 from pgfactory.errors import ActivityError
 
 DEFAULT_WORKERS = 64
@@ -17,21 +17,21 @@ DEFAULT_WORKERS = 64
 
 
 class Executor(Protocol):
-    def submit(self, invocation: ActivityInvocation, cancellation: Cancellation) -> Future[dict[str, Any]]:
+    def submit(self, invocation: ActivityInvocation, control: ActivityControl) -> Future[dict[str, Any]]:
         """Start one attempt; the future holds the activity's output or its ActivityError."""
         ...
 
     def shutdown(self) -> None: ...
 
 
-def run_invocation(invocation: ActivityInvocation, cancellation: Cancellation) -> dict[str, Any]:
+def run_invocation(invocation: ActivityInvocation, control: ActivityControl) -> dict[str, Any]:
     """Run one attempt in this process: what every executor ends up calling."""
     activity_type = str(invocation.activity.get("type", ""))
     activity = EXECUTION_ACTIVITIES.get(activity_type)
     if activity is None:
         raise ActivityError(f"activity type {activity_type!r} cannot run here; known: {', '.join(sorted(EXECUTION_ACTIVITIES))}",
                             code="UnsupportedActivityType")
-    return activity(invocation, cancellation)
+    return activity(invocation, control)
 
 
 class LocalExecutor:
@@ -40,8 +40,8 @@ class LocalExecutor:
     def __init__(self, max_workers: int = DEFAULT_WORKERS) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pgfactory-activity")
 
-    def submit(self, invocation: ActivityInvocation, cancellation: Cancellation) -> Future[dict[str, Any]]:
-        return self._pool.submit(run_invocation, invocation, cancellation)
+    def submit(self, invocation: ActivityInvocation, control: ActivityControl) -> Future[dict[str, Any]]:
+        return self._pool.submit(run_invocation, invocation, control)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

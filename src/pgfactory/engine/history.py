@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
+from pgfactory.activities import Progress
 from pgfactory.models.secrets import MASK
 from pgfactory.store.records import ActivityRunRecord, PipelineRunRecord
 from pgfactory.store.run_store import RunStore
@@ -22,6 +23,10 @@ class RunObserver(Protocol):
     def pipeline_run_changed(self, run: PipelineRunRecord) -> None: ...
 
     def activity_run_changed(self, run: ActivityRunRecord) -> None: ...
+
+    def activity_progress(self, activity_run_id: str, progress: Progress) -> None:
+        """Counters a running activity reported (rows, bytes); watched, not stored."""
+        ...
 
 
 class History:
@@ -53,6 +58,10 @@ class History:
             self.store.upsert_activity_run(run)
         for observer in self.observers:
             observer.activity_run_changed(run)
+
+    def activity_progress(self, activity_run_id: str, progress: Progress) -> None:
+        for observer in self.observers:
+            observer.activity_progress(activity_run_id, progress)
 
     def scrubbed(self, record: Record) -> Record:
         """A copy of ``record`` without the clear text of the run's secrets."""

@@ -104,8 +104,8 @@ def test_dataset_parameters_name_the_table(factory: Factory) -> None:
 
 def test_a_dataset_without_table_needs_a_query(factory: Factory) -> None:
     error = failure(factory, lookup())
-    assert error.code == "UserErrorInvalidLookup"
-    assert "names no table" in error.message
+    assert error.code == "UserErrorInvalidDataset"
+    assert "names no table (schema and table, or tableName) and the source has no query" in error.message
 
 
 def test_only_the_first_5000_rows_are_returned_and_a_big_read_is_stopped(server: RunningServer, factory: Factory) -> None:

@@ -120,9 +120,13 @@ def test_missing_referenced_resources() -> None:
     found = problems([
         {"name": "Run", "type": "ExecutePipeline", "typeProperties": {"pipeline": {"referenceName": "Ghost"}}},
         {"name": "L", "type": "Lookup", "typeProperties": {"dataset": {"referenceName": "NoSet"}, "source": {}}},
+        {"name": "C", "type": "Copy", "inputs": [{"referenceName": "In"}], "outputs": [{"referenceName": "Out"}],
+         "typeProperties": {"source": {}, "sink": {}}},
     ])
     assert {path for path, _ in found} == {"properties.activities[0].typeProperties.pipeline.referenceName",
-                                           "properties.activities[1].typeProperties.dataset.referenceName"}
+                                           "properties.activities[1].typeProperties.dataset.referenceName",
+                                           "properties.activities[2].inputs[0].referenceName",
+                                           "properties.activities[2].outputs[0].referenceName"}
 
 
 def test_until_expression_may_read_its_own_activities() -> None:

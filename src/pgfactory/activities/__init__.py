@@ -7,9 +7,10 @@ activities (ForEach, IfCondition, ...) are not here: they belong to the engine.
 from __future__ import annotations
 
 from pgfactory.activities.base import ActivityControl, ActivityInvocation, Cancellation, ExecutionActivity, Progress
+from pgfactory.activities.copy import run_copy
 from pgfactory.activities.lookup import run_lookup
 from pgfactory.activities.script import run_script
 
-EXECUTION_ACTIVITIES: dict[str, ExecutionActivity] = {"Script": run_script, "Lookup": run_lookup}
+EXECUTION_ACTIVITIES: dict[str, ExecutionActivity] = {"Script": run_script, "Lookup": run_lookup, "Copy": run_copy}
 
 __all__ = ["EXECUTION_ACTIVITIES", "ActivityControl", "ActivityInvocation", "Cancellation", "ExecutionActivity", "Progress"]

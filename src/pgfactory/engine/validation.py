@@ -177,9 +177,12 @@ class _PipelineCheck:
         if isinstance(linked_service, dict) and linked_service.get("referenceName") not in self.factory.linked_services:
             self._problem(f"{path}.linkedServiceName.referenceName",
                           f"there is no linked service {linked_service.get('referenceName')!r}")
-        dataset = properties.get("dataset")
-        if isinstance(dataset, dict) and dataset.get("referenceName") not in self.factory.datasets:
-            self._problem(f"{path}.typeProperties.dataset.referenceName", f"there is no dataset {dataset.get('referenceName')!r}")
+        dataset_references = [(f"{path}.typeProperties.dataset", properties.get("dataset"))] + [
+            (f"{path}.{key}[{index}]", reference) for key in ("inputs", "outputs")
+            for index, reference in enumerate(activity.get(key) or [])]
+        for where, dataset in dataset_references:
+            if isinstance(dataset, dict) and dataset.get("referenceName") not in self.factory.datasets:
+                self._problem(f"{where}.referenceName", f"there is no dataset {dataset.get('referenceName')!r}")
         if activity_type == "ExecutePipeline":
             reference = properties.get("pipeline")
             target = reference.get("referenceName") if isinstance(reference, dict) else None

@@ -191,3 +191,11 @@ def test_close_pools_closes_idle_connections_and_pools_keep_working(settings: Po
     with pool.connection(settings) as again:
         assert backend_pid(again) > 0
     pool.close()
+
+
+def test_statements_run_many_times_on_a_reused_connection_keep_working(pool: ConnectionPool,
+                                                                      settings: PostgresConnectionSettings) -> None:
+    """psycopg would prepare a statement run often; DISCARD ALL on release must not leave it believing so."""
+    for _ in range(12):
+        with pool.connection(settings) as connection:
+            assert connection.execute("SELECT 1 + %s", [1]).fetchone() == (2,)

@@ -130,6 +130,9 @@ class ConnectionPool:
 
     def _connect(self, settings: PostgresConnectionSettings) -> Connection:
         connection = connect(settings, autocommit=True)
+        # No automatic server-side prepared statements: DISCARD ALL on release deletes them on the
+        # server, and psycopg's client-side list of them would no longer match.
+        connection.prepare_threshold = None
         if self._configure is not None:
             try:
                 self._configure(connection)
@@ -212,8 +215,7 @@ def _reset(connection: Connection) -> bool:
             connection.rollback()
         if not connection.autocommit:
             connection.autocommit = True
-        # prepare=False: psycopg would otherwise prepare this frequent statement, and it deallocates itself.
-        connection.execute("DISCARD ALL", prepare=False)
+        connection.execute("DISCARD ALL")
     except psycopg.Error:
         return False
     return True

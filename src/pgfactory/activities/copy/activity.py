@@ -1,0 +1,93 @@
+"""The Copy activity (spec section 3): one source dataset, one sink dataset, and the rows between.
+
+The source and sink are resolved from ``inputs[0]``/``outputs[0]`` and ``typeProperties.source``/
+``sink``; the pair decides how rows move. Today: PostgreSQL to PostgreSQL, as COPY bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from pgfactory.activities.base import ActivityControl, ActivityInvocation
+from pgfactory.activities.copy.postgres_to_postgres import (
+    BULK_INSERT,
+    COPY_COMMAND,
+    UPSERT,
+    PostgresSink,
+    PostgresSource,
+    copy_postgres_to_postgres,
+)
+from pgfactory.activities.copy.statistics import CopyStatistics
+from pgfactory.activities.datasets import POSTGRESQL_TABLE, ResolvedDataset, resolve_dataset, table_identifier, table_name
+from pgfactory.activities.postgres_session import resolve_linked_service, statement_timeout
+from pgfactory.errors import ActivityError
+
+POSTGRESQL_SOURCE = "AzurePostgreSqlSource"
+POSTGRESQL_SINK = "AzurePostgreSqlSink"
+WRITE_METHODS = {method.lower(): method for method in (COPY_COMMAND, BULK_INSERT, UPSERT)}
+
+
+def run_copy(invocation: ActivityInvocation, control: ActivityControl) -> dict[str, Any]:
+    properties = invocation.type_properties
+    source_json, sink_json = _typed(properties, "source"), _typed(properties, "sink")
+    source_dataset = resolve_dataset(invocation.factory, _only(invocation.activity, "inputs"), where="inputs[0]",
+                                     types=(POSTGRESQL_TABLE,))
+    sink_dataset = resolve_dataset(invocation.factory, _only(invocation.activity, "outputs"), where="outputs[0]",
+                                   types=(POSTGRESQL_TABLE,))
+    _expect_type(source_json, POSTGRESQL_SOURCE, "source")
+    _expect_type(sink_json, POSTGRESQL_SINK, "sink")
+    statistics = CopyStatistics(source_type="AzurePostgreSql", sink_type="AzurePostgreSql")
+    copy_postgres_to_postgres(_postgres_source(invocation, source_dataset, source_json),
+                              _postgres_sink(invocation, sink_dataset, sink_json),
+                              properties.get("translator"), control, statistics)
+    return statistics.to_output()
+
+
+def _typed(properties: dict[str, Any], key: str) -> dict[str, Any]:
+    value = properties.get(key)
+    if not isinstance(value, dict) or not value.get("type"):
+        raise ActivityError(f"typeProperties.{key} must be an object with a type", code="UserErrorInvalidCopy")
+    return value
+
+
+def _only(activity: dict[str, Any], key: str) -> Any:
+    references = activity.get(key)
+    if not isinstance(references, list) or len(references) != 1:
+        raise ActivityError(f"a Copy activity needs exactly one dataset in {key}", code="UserErrorInvalidCopy")
+    return references[0]
+
+
+def _expect_type(json: dict[str, Any], expected: str, key: str) -> None:
+    # ADF's docs also spell the sink "AzurePostgreSQLSink": types are matched without case.
+    if str(json["type"]).lower() != expected.lower():
+        raise ActivityError(f"typeProperties.{key}.type {json['type']!r} does not go with a PostgreSQL dataset; "
+                            f"use {expected}", code="UserErrorInvalidCopy")
+
+
+def _postgres_source(invocation: ActivityInvocation, dataset: ResolvedDataset, source: dict[str, Any]) -> PostgresSource:
+    linked_service, settings = resolve_linked_service(invocation.factory, dataset.linked_service,
+                                                      where=f"dataset '{dataset.name}' linkedServiceName")
+    text = source.get("query")
+    query = sql.SQL(text.rstrip().rstrip(";")) if isinstance(text, str) and text.strip() else \
+        sql.SQL("SELECT * FROM {}").format(table_identifier(dataset, otherwise=" and the source has no query"))
+    timeout = statement_timeout(source.get("queryTimeout"), property_name="source.queryTimeout",
+                                linked_service=linked_service, settings=settings)
+    return PostgresSource(linked_service.name, settings, query, timeout)
+
+
+def _postgres_sink(invocation: ActivityInvocation, dataset: ResolvedDataset, sink: dict[str, Any]) -> PostgresSink:
+    linked_service, settings = resolve_linked_service(invocation.factory, dataset.linked_service,
+                                                      where=f"dataset '{dataset.name}' linkedServiceName")
+    method_text = str(sink.get("writeMethod") or COPY_COMMAND)
+    method = WRITE_METHODS.get(method_text.lower())
+    if method is None:
+        raise ActivityError(f"sink.writeMethod must be CopyCommand, BulkInsert or Upsert, got {method_text!r}",
+                            code="UserErrorInvalidCopy")
+    keys = (sink.get("upsertSettings") or {}).get("keys") or []
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise ActivityError("sink.upsertSettings.keys must be an array of column names", code="UserErrorInvalidCopy")
+    script = sink.get("preCopyScript")
+    return PostgresSink(linked_service.name, settings, table_identifier(dataset), ".".join(table_name(dataset)),
+                        method, tuple(keys), script if isinstance(script, str) and script.strip() else None)

@@ -11,14 +11,8 @@ from typing import Any
 from psycopg import sql
 
 from pgfactory.activities.base import ActivityControl, ActivityInvocation
-from pgfactory.activities.copy.postgres_to_postgres import (
-    BULK_INSERT,
-    COPY_COMMAND,
-    UPSERT,
-    PostgresSink,
-    PostgresSource,
-    copy_postgres_to_postgres,
-)
+from pgfactory.activities.copy.postgres_sink import BULK_INSERT, COPY_COMMAND, UPSERT, PostgresSink
+from pgfactory.activities.copy.postgres_to_postgres import PostgresSource, copy_postgres_to_postgres
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.datasets import POSTGRESQL_TABLE, ResolvedDataset, resolve_dataset, table_identifier, table_name
 from pgfactory.activities.postgres_session import resolve_linked_service, statement_timeout

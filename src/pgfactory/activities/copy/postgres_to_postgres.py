@@ -79,7 +79,7 @@ def _stream(reader: psycopg.Connection[Any], reader_guard: StatementGuard, write
     copy_out = sql.SQL("COPY ({}) TO STDOUT {}").format(_select(source, pairs), options)
     copy_in = sql.SQL("COPY {} ({}) FROM STDIN {}").format(
         target, sql.SQL(", ").join(sql.Identifier(pair.sink.name) for pair in pairs), options)
-    next_report = time.monotonic() + PROGRESS_INTERVAL
+    next_report = time.monotonic()  # the first report comes early, then one per interval
     messages = 0
     try:
         with reader_guard.deadline(source.timeout) as deadline, reader.cursor() as out_cursor, \

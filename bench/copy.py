@@ -12,25 +12,19 @@ boolean, uuid, jsonb), then times:
 Each pgfactory copy runs a real pipeline in a child process, so its peak RSS is its own.
 The machine's speed drifts, so only the ratios printed here, taken in the same run, mean anything.
 
-    .venv/bin/python bench/copy.py [--rows 5000000] [--repeats 1]
+    .venv/bin/python -m bench.copy [--rows 5000000] [--repeats 1]
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
-# This file's name is the standard library's "copy": keep its folder off the import path, first thing
-# (hence the imports below it, E402).
-# ruff: noqa: E402
-sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != os.path.dirname(os.path.abspath(__file__))]
-
 import argparse
 import json
+import os
 import resource
 import secrets
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path

@@ -7,7 +7,7 @@ same N statements on one psycopg connection, measured in the same process on the
 Overhead per activity = (pipeline time - reference time) / N. Medians of a few repeats, since
 this machine's speed drifts.
 
-    .venv/bin/python bench/engine.py [--items 1000] [--repeats 3]
+    .venv/bin/python -m bench.engine [--items 1000] [--repeats 3]
 """
 
 from __future__ import annotations

@@ -20,10 +20,17 @@ from pgfactory.models.azure_postgresql import (
     AzurePostgreSqlV1TypeProperties,
     is_version_2,
 )
+from pgfactory.models.base import AdfModel
 from pgfactory.models.factory import Factory, ResourceKind, load_factory
+from pgfactory.models.file_datasets import (
+    FILE_DATASET_TYPE_PROPERTIES,
+    FILE_SERVER,
+    FILE_SERVER_LOCATION,
+    FileServerTypeProperties,
+)
 from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.models.problems import Problem, problems_from_validation_error
-from pgfactory.models.resources import ManagedIdentityCredentialTypeProperties
+from pgfactory.models.resources import DatasetResource, ManagedIdentityCredentialTypeProperties
 
 AZURE_POSTGRESQL = "AzurePostgreSql"
 AZURE_KEY_VAULT = "AzureKeyVault"
@@ -52,6 +59,9 @@ def validate_resources(factory: Factory) -> list[Problem]:
             # The upgrade hint names the path as given, so it can be pasted into the same shell.
             path = factory.files.get((ResourceKind.LINKED_SERVICE, name))
             problems.extend(_check_azure_postgresql(linked_service, file, str(path or file)))
+        if linked_service.properties.type == FILE_SERVER:
+            problems.extend(_check_type_properties(FileServerTypeProperties, linked_service.properties.type_properties,
+                                                   file, name))
         problems.extend(_check_runtime(factory, linked_service, file))
         problems.extend(_check_parameter_uses(linked_service, file))
         type_properties = linked_service.properties.type_properties
@@ -67,7 +77,33 @@ def validate_resources(factory: Factory) -> list[Problem]:
             problems.append(Problem(factory.file_of(ResourceKind.DATASET, name), name,
                                     "properties.linkedServiceName.referenceName",
                                     _missing(factory, ResourceKind.LINKED_SERVICE, "linked service", reference)))
+        problems.extend(_check_file_dataset(factory, dataset, factory.file_of(ResourceKind.DATASET, name)))
     return problems
+
+
+def _check_file_dataset(factory: Factory, dataset: DatasetResource, file: str) -> list[Problem]:
+    """DelimitedText, Parquet and Json datasets: their typeProperties, and a FileServerLocation on a FileServer."""
+    model = FILE_DATASET_TYPE_PROPERTIES.get(dataset.properties.type)
+    if model is None:
+        return []
+    type_properties = dataset.properties.type_properties
+    problems = _check_type_properties(model, type_properties, file, dataset.name)
+    location = type_properties.get("location")
+    linked_service = factory.linked_services.get(dataset.properties.linked_service_name.reference_name)
+    if (isinstance(location, dict) and location.get("type") == FILE_SERVER_LOCATION and linked_service is not None
+            and linked_service.properties.type != FILE_SERVER):
+        problems.append(Problem(file, dataset.name, f"{_TYPE_PROPERTIES}.location.type",
+                                f"{FILE_SERVER_LOCATION} needs a {FILE_SERVER} linked service; "
+                                f"{linked_service.name!r} is of type {linked_service.properties.type!r}"))
+    return problems
+
+
+def _check_type_properties(model: type[AdfModel], type_properties: dict[str, Any], file: str, resource: str) -> list[Problem]:
+    try:
+        model.model_validate(type_properties)
+    except ValidationError as error:
+        return problems_from_validation_error(error, file=file, resource=resource, prefix=_TYPE_PROPERTIES)
+    return []
 
 
 def _check_azure_postgresql(linked_service: LinkedServiceResource, file: str, path: str) -> list[Problem]:

@@ -29,16 +29,19 @@ def statement_error(error: psycopg.Error, *, where: str, code: str, details: dic
         parts.append(f"Hint: {diagnostic.message_hint}")
     if diagnostic.context:
         parts.append(f"Context: {diagnostic.context.strip()}")
-    transient = (
-        sqlstate in _TRANSIENT_SQLSTATES
-        or sqlstate[:2] in _TRANSIENT_CLASSES
-        or (not sqlstate and isinstance(error, psycopg.OperationalError))  # the connection dropped
-    )
-    system = sqlstate[:2] in _SYSTEM_CLASSES or (not sqlstate and isinstance(error, psycopg.OperationalError))
+    # No SQLSTATE on an OperationalError: the connection dropped.
+    failure_type, transient = failure_kind(sqlstate, connection_lost=isinstance(error, psycopg.OperationalError))
     detail: dict[str, object] = {"sqlstate": sqlstate or None, "where": where, **(details or {})}
     if diagnostic.statement_position:
         detail["position"] = int(diagnostic.statement_position)
-    return ActivityError(
-        "\n".join(parts), code=code, failure_type="SystemError" if system else "UserError",
-        details=[detail], transient=transient,
-    )
+    return ActivityError("\n".join(parts), code=code, failure_type=failure_type, details=[detail], transient=transient)
+
+
+def failure_kind(sqlstate: str | None, *, connection_lost: bool = False) -> tuple[str, bool]:
+    """ADF's failureType (``UserError`` or ``SystemError``) and whether a retry may cure it, for a
+    statement that failed with ``sqlstate`` (none when ``connection_lost``: the connection dropped)."""
+    sqlstate = sqlstate or ""
+    lost = connection_lost and not sqlstate
+    transient = sqlstate in _TRANSIENT_SQLSTATES or sqlstate[:2] in _TRANSIENT_CLASSES or lost
+    system = sqlstate[:2] in _SYSTEM_CLASSES or lost
+    return ("SystemError" if system else "UserError"), transient

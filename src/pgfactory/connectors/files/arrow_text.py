@@ -1,0 +1,140 @@
+"""Arrow columns rendered as text by Arrow's compute kernels, for the text writers.
+
+A writer renders every cell of a batch into one string array per column, joins them row by row
+(``binary_join_element_wise``) and writes the joined array's data buffer as it is: the bytes
+of all rows end to end. Nothing is done per row in Python except for the types Arrow cannot
+cast to text (binary, nested and extension types), which take a Python path per value.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TEXT = pa.large_string()
+NULL_JSON = "null"
+_UTC_ZONES = {"UTC", "Etc/UTC", "+00:00", "Z"}
+_JSON_SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def text_scalar(text: str) -> pa.Scalar:
+    return pa.scalar(text, TEXT)
+
+
+def concatenated_bytes(array: pa.Array) -> pa.Buffer:
+    """The bytes of every value of a large string array without nulls, end to end, without a copy."""
+    _, offsets_buffer, data = array.buffers()
+    offsets = memoryview(offsets_buffer).cast("q")  # int64 offsets of a large_string array
+    start, end = offsets[array.offset], offsets[array.offset + len(array)]
+    return pa.py_buffer(b"") if data is None or end == start else data.slice(start, end - start)
+
+
+def join_rows(cells: list[pa.Array], separator: str) -> pa.Array:
+    return pc.binary_join_element_wise(*cells, text_scalar(separator))
+
+
+def any_true(mask: pa.Array) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
+def as_text(column: pa.Array) -> pa.Array:
+    """The column as text, nulls kept: Arrow's own rendering (as its CSV writer uses) for the
+    types it can cast, ``\\x``-prefixed hex for binary (PostgreSQL's bytea text), JSON for the rest."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return as_text(column.dictionary_decode())
+    if _is_binary(kind):
+        return pa.array([None if value is None else "\\x" + value.hex() for value in column.to_pylist()], TEXT)
+    if pa.types.is_nested(kind) or isinstance(kind, pa.ExtensionType):
+        return _python_json(column, keep_nulls=True)
+    if pa.types.is_timestamp(kind):
+        return _timestamp_text(column)
+    return pc.cast(column, TEXT)
+
+
+def as_json(column: pa.Array) -> pa.Array:
+    """Each value as a JSON text (``null`` for nulls): numbers and booleans as Arrow renders them
+    (decimals exactly), strings escaped, dates and times as ISO 8601 strings, binary as base64,
+    nested values through Python's json."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return as_json(column.dictionary_decode())
+    if pa.types.is_null(kind):
+        rendered = pa.nulls(len(column), TEXT)
+    elif pa.types.is_boolean(kind) or pa.types.is_integer(kind) or pa.types.is_decimal(kind):
+        rendered = pc.cast(column, TEXT)
+    elif pa.types.is_floating(kind):
+        rendered = _json_floats(column)
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        rendered = json_strings(pc.cast(column, TEXT))
+    elif pa.types.is_timestamp(kind):
+        rendered = _quoted(pc.replace_substring(_timestamp_text(column), " ", "T", max_replacements=1))
+    elif pa.types.is_date(kind) or pa.types.is_time(kind):
+        rendered = _quoted(pc.cast(column, TEXT))
+    else:
+        return _python_json(column, keep_nulls=False)
+    return pc.fill_null(rendered, text_scalar(NULL_JSON))
+
+
+def json_strings(text: pa.Array) -> pa.Array:
+    """JSON string literals of a text column (quotes, backslashes and control characters escaped)."""
+    text = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+    if any_true(pc.match_substring_regex(text, "[\x00-\x1f]")):
+        for code in range(0x20):
+            character = chr(code)
+            text = pc.replace_substring(text, character, _JSON_SHORT_ESCAPES.get(character, f"\\u{code:04x}"))
+    return _quoted(text)
+
+
+def _timestamp_text(column: pa.Array) -> pa.Array:
+    """Arrow's text of timestamps (``2024-05-01 12:00:00.000000Z``). Arrow renders a zoned
+    timestamp through its time zone database, an order of magnitude slower than a naive one;
+    UTC, the zone of PostgreSQL's timestamptz, is rendered as naive with the ``Z`` added."""
+    if column.type.tz not in _UTC_ZONES:
+        return pc.cast(column, TEXT)
+    naive = pc.cast(column.cast(pa.timestamp(column.type.unit)), TEXT)
+    return pc.binary_join_element_wise(naive, text_scalar("Z"), text_scalar(""))
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    quote = text_scalar('"')
+    return pc.binary_join_element_wise(quote, text, quote, text_scalar(""))
+
+
+def _json_floats(column: pa.Array) -> pa.Array:
+    """JSON has no NaN or infinities: they become the strings .NET's JSON writers use."""
+    rendered = pc.cast(column, TEXT)
+    finite = pc.is_finite(column)
+    if any_true(pc.invert(pc.fill_null(finite, True))):
+        names = pc.if_else(pc.is_nan(column), text_scalar('"NaN"'),
+                           pc.if_else(pc.greater(column, 0), text_scalar('"Infinity"'), text_scalar('"-Infinity"')))
+        rendered = pc.if_else(finite, rendered, names)
+    return rendered
+
+
+def _python_json(column: pa.Array, *, keep_nulls: bool) -> pa.Array:
+    texts = [None if value is None and keep_nulls else _JSON_ENCODER.encode(value) for value in column.to_pylist()]
+    return pa.array(texts, TEXT)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return str(value)  # Decimal (exact, as a string), UUID and the like
+
+
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _is_binary(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+                or pa.types.is_binary_view(kind))

@@ -59,44 +59,61 @@ def _type_names(connection: psycopg.Connection[Any], oids: list[int]) -> dict[in
 
 
 def map_columns(source: list[Column], sink: list[Column], translator: Any, *, sink_name: str) -> list[ColumnPair]:
-    """The column pairs to copy, in source order; errors name the column and what exists."""
+    """The column pairs to copy between two tables' columns; errors name the column and what exists."""
     sink_by_name = {column.name: column for column in sink}
+    return [ColumnPair(source[index], sink_by_name[name])
+            for index, name in map_names([column.name for column in source], list(sink_by_name), translator,
+                                         sink_name=sink_name)]
+
+
+def map_names(source: list[str], sink: list[str] | None, translator: Any, *, sink_name: str) -> list[tuple[int, str]]:
+    """``(source column index, sink column name)`` for every column to copy, in order.
+
+    ``sink`` is None when the sink takes whatever names it is given (a file): then the default
+    mapping keeps the source's names, and a translator's sink names are free.
+    """
     if translator is None:
-        missing = [column.name for column in source if column.name not in sink_by_name]
+        missing = [name for name in source if sink is not None and name not in sink]
         if missing:
             raise ActivityError(
-                f"The sink table {sink_name} has no column {', '.join(map(repr, missing))} for the source column(s) of "
+                f"The sink {sink_name} has no column {', '.join(map(repr, missing))} for the source column(s) of "
                 f"the same name (default mapping matches names case-sensitively); sink columns: "
-                f"{', '.join(sink_by_name)}. Add a translator with explicit mappings to copy them elsewhere.",
+                f"{', '.join(sink or [])}. Add a translator with explicit mappings to copy them elsewhere.",
                 code="UserErrorColumnMappingFailed",
             )
-        return [ColumnPair(column, sink_by_name[column.name]) for column in source]
+        return list(enumerate(source))
     mappings = translator.get("mappings") if isinstance(translator, dict) else None
     if not isinstance(mappings, list) or not mappings:
         raise ActivityError("translator.mappings must be a non-empty array of {source, sink} pairs",
                             code="UserErrorColumnMappingFailed")
-    source_by_name = {column.name: column for column in source}
     pairs = []
     for index, mapping in enumerate(mappings):
         where = f"translator.mappings[{index}]"
         if not isinstance(mapping, dict):
             raise ActivityError(f"{where} must be an object with source and sink", code="UserErrorColumnMappingFailed")
-        pairs.append(ColumnPair(_pick(source_by_name, source, mapping.get("source"), f"{where}.source", "source"),
-                                _pick(sink_by_name, sink, mapping.get("sink"), f"{where}.sink", f"sink table {sink_name}")))
+        source_index = _pick(source, mapping.get("source"), f"{where}.source", "source")
+        sink_index = _pick(sink, mapping.get("sink"), f"{where}.sink", f"sink {sink_name}") if sink is not None else None
+        if sink is None:
+            side = mapping.get("sink")
+            name = side.get("name") if isinstance(side, dict) else None
+            pairs.append((source_index, str(name) if name is not None else source[source_index]))
+        else:
+            assert sink_index is not None
+            pairs.append((source_index, sink[sink_index]))
     return pairs
 
 
-def _pick(by_name: dict[str, Column], columns: list[Column], side: Any, where: str, what: str) -> Column:
+def _pick(names: list[str], side: Any, where: str, what: str) -> int:
     if isinstance(side, dict) and side.get("name") is not None:
         name = str(side["name"])
-        if name not in by_name:
-            raise ActivityError(f"{where}.name: the {what} has no column {name!r}; columns: {', '.join(by_name)}",
+        if name not in names:
+            raise ActivityError(f"{where}.name: the {what} has no column {name!r}; columns: {', '.join(names)}",
                                 code="UserErrorColumnMappingFailed")
-        return by_name[name]
+        return names.index(name)
     if isinstance(side, dict) and side.get("ordinal") is not None:
         ordinal = int(side["ordinal"])
-        if not 1 <= ordinal <= len(columns):
-            raise ActivityError(f"{where}.ordinal: {ordinal} is outside 1..{len(columns)} of the {what}",
+        if not 1 <= ordinal <= len(names):
+            raise ActivityError(f"{where}.ordinal: {ordinal} is outside 1..{len(names)} of the {what}",
                                 code="UserErrorColumnMappingFailed")
-        return columns[ordinal - 1]
+        return ordinal - 1
     raise ActivityError(f"{where} needs a name or an ordinal", code="UserErrorColumnMappingFailed")

@@ -9,6 +9,7 @@ The caller holds the transaction; nothing here commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,47 +54,60 @@ def create_staging(writer: psycopg.Connection[Any], sink: PostgresSink, pairs: l
 
 
 def merge_staged(writer: psycopg.Connection[Any], guard: StatementGuard, sink: PostgresSink, staging: sql.Identifier,
-           pairs: list[ColumnPair]) -> int:
+                 pairs: list[ColumnPair]) -> int:
     """Move the staged rows into the target (Upsert: insert or update by key; BulkInsert: insert); rows written."""
     names = [pair.sink.name for pair in pairs]
-    columns = sql.SQL(", ").join(map(sql.Identifier, names))
-    keys: list[str] = []
-    if sink.write_method == BULK_INSERT:
-        statement = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(sink.table, columns, columns, staging)
-    else:
-        keys = list(sink.upsert_keys) or _primary_key(writer, sink)
-        missing = [key for key in keys if key not in names]
-        if missing:
-            raise ActivityError(f"upsertSettings.keys {', '.join(map(repr, missing))} are not among the copied columns "
-                                f"({', '.join(names)})", code="UserErrorInvalidUpsertKeys")
-        key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
-        updates = [name for name in names if name not in keys]
-        action = sql.SQL("DO NOTHING") if not updates else sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates))
-        # The last staged row of a key wins, as if the rows had been applied one after the other.
-        statement = sql.SQL(
-            "INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({keys}) {columns} FROM {staging} "
-            "ORDER BY {keys}, ctid DESC ON CONFLICT ({keys}) {action}"
-        ).format(table=sink.table, columns=columns, keys=key_list, staging=staging, action=action)
+    keys = upsert_keys(sink, names, lambda: [row[0] for row in writer.execute(primary_key_query(sink)).fetchall()])
     try:
         with guard.deadline(None) as deadline:
-            return max(writer.execute(statement).rowcount, 0)
+            return max(writer.execute(merge_statement(sink, staging, names, keys)).rowcount, 0)
     except psycopg.errors.InvalidColumnReference as error:
-        raise ActivityError(
-            f"Upsert into {sink.table_text} needs a primary key or unique constraint on exactly its keys "
-            f"({', '.join(keys)}): {error.diag.message_primary}", code="UserErrorInvalidUpsertKeys") from None
+        raise keys_without_constraint(sink, keys, error.diag.message_primary or "") from None
     except psycopg.Error as error:
         raise statement_failure(error, guard, deadline, where=f"{sink.write_method} into {sink.table_text}",
                                 timeout_property="", code="PostgreSqlCopy") from None
 
 
-def _primary_key(writer: psycopg.Connection[Any], sink: PostgresSink) -> list[str]:
-    rows = writer.execute(
-        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-        "WHERE i.indrelid = %s::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
-        [sink.table.as_string(writer)],
-    ).fetchall()
-    if not rows:
+def upsert_keys(sink: PostgresSink, names: list[str], primary_key: Callable[[], list[str]]) -> list[str]:
+    """The keys an Upsert matches rows on (``upsertSettings.keys``, else the primary key); none for BulkInsert."""
+    if sink.write_method != UPSERT:
+        return []
+    keys = list(sink.upsert_keys) or primary_key()
+    if not keys:
         raise ActivityError(f"Upsert into {sink.table_text}: the table has no primary key; give upsertSettings.keys",
                             code="UserErrorInvalidUpsertKeys")
-    return [row[0] for row in rows]
+    missing = [key for key in keys if key not in names]
+    if missing:
+        raise ActivityError(f"upsertSettings.keys {', '.join(map(repr, missing))} are not among the copied columns "
+                            f"({', '.join(names)})", code="UserErrorInvalidUpsertKeys")
+    return keys
+
+
+def primary_key_query(sink: PostgresSink) -> sql.Composed:
+    """The target's primary key columns, in key order."""
+    return sql.SQL(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = {}::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)"
+    ).format(sql.Literal(sink.table.as_string(None)))
+
+
+def merge_statement(sink: PostgresSink, staging: sql.Composable, names: list[str], keys: list[str]) -> sql.Composed:
+    """The one INSERT that moves staged rows into the target: plain (BulkInsert) or ON CONFLICT by ``keys`` (Upsert)."""
+    columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    if not keys:
+        return sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(sink.table, columns, columns, staging)
+    key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
+    updates = [name for name in names if name not in keys]
+    action = sql.SQL("DO NOTHING") if not updates else sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates))
+    # The last staged row of a key wins, as if the rows had been applied one after the other.
+    return sql.SQL(
+        "INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({keys}) {columns} FROM {staging} "
+        "ORDER BY {keys}, ctid DESC ON CONFLICT ({keys}) {action}"
+    ).format(table=sink.table, columns=columns, keys=key_list, staging=staging, action=action)
+
+
+def keys_without_constraint(sink: PostgresSink, keys: list[str], message: str) -> ActivityError:
+    return ActivityError(
+        f"Upsert into {sink.table_text} needs a primary key or unique constraint on exactly its keys "
+        f"({', '.join(keys)}): {message}", code="UserErrorInvalidUpsertKeys")

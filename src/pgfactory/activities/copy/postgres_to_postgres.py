@@ -54,7 +54,7 @@ def copy_postgres_to_postgres(source: PostgresSource, sink: PostgresSink, transl
             sink_columns = table_columns(writer, sink.table)
         except psycopg.Error as error:
             raise statement_error(error, where=f"The sink table {sink.table_text}", code="PostgreSqlCopySinkFailed") from None
-        pairs = map_columns(source_columns, sink_columns, translator, sink_name=sink.table_text)
+        pairs = map_columns(source_columns, sink_columns, translator, sink_name=f"table {sink.table_text}")
         binary = all(pair.same_type for pair in pairs)
         statistics.method = "COPY BINARY pass-through" if binary else "COPY TEXT pass-through"
         with writer.transaction():

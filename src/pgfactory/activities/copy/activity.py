@@ -1,7 +1,8 @@
 """The Copy activity (spec section 3): one source dataset, one sink dataset, and the rows between.
 
 The source and sink are resolved from ``inputs[0]``/``outputs[0]`` and ``typeProperties.source``/
-``sink``; the pair decides how rows move. Today: PostgreSQL to PostgreSQL, as COPY bytes.
+``sink``; the pair decides how rows move: PostgreSQL to PostgreSQL as COPY bytes, PostgreSQL to
+and from files (DelimitedText, Parquet, Json on a FileServer folder) as Arrow record batches.
 """
 
 from __future__ import annotations
@@ -11,32 +12,61 @@ from typing import Any
 from psycopg import sql
 
 from pgfactory.activities.base import ActivityControl, ActivityInvocation
+from pgfactory.activities.copy.file_endpoints import FILE_DATASETS, file_endpoint
+from pgfactory.activities.copy.files_to_postgres import copy_files_to_postgres
 from pgfactory.activities.copy.postgres_sink import BULK_INSERT, COPY_COMMAND, UPSERT, PostgresSink
+from pgfactory.activities.copy.postgres_to_files import copy_postgres_to_files
 from pgfactory.activities.copy.postgres_to_postgres import PostgresSource, copy_postgres_to_postgres
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.datasets import POSTGRESQL_TABLE, ResolvedDataset, resolve_dataset, table_identifier, table_name
 from pgfactory.activities.postgres_session import resolve_linked_service, statement_timeout
 from pgfactory.errors import ActivityError
 
-POSTGRESQL_SOURCE = "AzurePostgreSqlSource"
-POSTGRESQL_SINK = "AzurePostgreSqlSink"
+DATASET_TYPES = (POSTGRESQL_TABLE, *FILE_DATASETS)
 WRITE_METHODS = {method.lower(): method for method in (COPY_COMMAND, BULK_INSERT, UPSERT)}
 
 
 def run_copy(invocation: ActivityInvocation, control: ActivityControl) -> dict[str, Any]:
     properties = invocation.type_properties
     source_json, sink_json = _typed(properties, "source"), _typed(properties, "sink")
-    source_dataset = resolve_dataset(invocation.factory, _only(invocation.activity, "inputs"), where="inputs[0]",
-                                     types=(POSTGRESQL_TABLE,))
-    sink_dataset = resolve_dataset(invocation.factory, _only(invocation.activity, "outputs"), where="outputs[0]",
-                                   types=(POSTGRESQL_TABLE,))
-    _expect_type(source_json, POSTGRESQL_SOURCE, "source")
-    _expect_type(sink_json, POSTGRESQL_SINK, "sink")
-    statistics = CopyStatistics(source_type="AzurePostgreSql", sink_type="AzurePostgreSql")
-    copy_postgres_to_postgres(_postgres_source(invocation, source_dataset, source_json),
-                              _postgres_sink(invocation, sink_dataset, sink_json),
-                              properties.get("translator"), control, statistics)
+    factory = invocation.factory
+    source = resolve_dataset(factory, _only(invocation.activity, "inputs"), where="inputs[0]", types=DATASET_TYPES)
+    sink = resolve_dataset(factory, _only(invocation.activity, "outputs"), where="outputs[0]", types=DATASET_TYPES)
+    _expect_type(source_json, _side_type(source, "Source"), "source")
+    _expect_type(sink_json, _side_type(sink, "Sink"), "sink")
+    translator = properties.get("translator")
+    statistics = CopyStatistics(source_type=_store(source), sink_type=_store(sink))
+    if source.type == POSTGRESQL_TABLE and sink.type == POSTGRESQL_TABLE:
+        copy_postgres_to_postgres(_postgres_source(invocation, source, source_json),
+                                  _postgres_sink(invocation, sink, sink_json), translator, control, statistics)
+    elif source.type == POSTGRESQL_TABLE:
+        copy_postgres_to_files(_postgres_source(invocation, source, source_json),
+                               file_endpoint(factory, sink, sink_json), translator, control, statistics,
+                               default_stem=_stem(source, source_json))
+    elif sink.type == POSTGRESQL_TABLE:
+        copy_files_to_postgres(file_endpoint(factory, source, source_json), _postgres_sink(invocation, sink, sink_json),
+                               translator, control, statistics)
+    else:
+        raise ActivityError(f"Copy from {source.type} to {sink.type}: pgfactory copies between PostgreSQL and files, "
+                            "and between PostgreSQL tables", code="UserErrorUnsupportedCopy")
     return statistics.to_output()
+
+
+def _side_type(dataset: ResolvedDataset, side: str) -> str:
+    """The copy source or sink type that goes with a dataset: AzurePostgreSqlSource, ParquetSink, ..."""
+    return f"AzurePostgreSql{side}" if dataset.type == POSTGRESQL_TABLE else f"{dataset.type}{side}"
+
+
+def _store(dataset: ResolvedDataset) -> str:
+    """The store ADF names in executionDetails: the connector, not the format."""
+    return "AzurePostgreSql" if dataset.type == POSTGRESQL_TABLE else "FileServer"
+
+
+def _stem(dataset: ResolvedDataset, source: dict[str, Any]) -> str:
+    """A generated file's name: the source table's, or "data" for a query."""
+    if isinstance(source.get("query"), str) and source["query"].strip():
+        return "data"
+    return table_name(dataset, otherwise=" and the source has no query")[-1]
 
 
 def _typed(properties: dict[str, Any], key: str) -> dict[str, Any]:
@@ -56,8 +86,8 @@ def _only(activity: dict[str, Any], key: str) -> Any:
 def _expect_type(json: dict[str, Any], expected: str, key: str) -> None:
     # ADF's docs also spell the sink "AzurePostgreSQLSink": types are matched without case.
     if str(json["type"]).lower() != expected.lower():
-        raise ActivityError(f"typeProperties.{key}.type {json['type']!r} does not go with a PostgreSQL dataset; "
-                            f"use {expected}", code="UserErrorInvalidCopy")
+        raise ActivityError(f"typeProperties.{key}.type {json['type']!r} does not go with its dataset; use {expected}",
+                            code="UserErrorInvalidCopy")
 
 
 def _postgres_source(invocation: ActivityInvocation, dataset: ResolvedDataset, source: dict[str, Any]) -> PostgresSource:
@@ -83,5 +113,6 @@ def _postgres_sink(invocation: ActivityInvocation, dataset: ResolvedDataset, sin
     if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
         raise ActivityError("sink.upsertSettings.keys must be an array of column names", code="UserErrorInvalidCopy")
     script = sink.get("preCopyScript")
-    return PostgresSink(linked_service.name, settings, table_identifier(dataset), ".".join(table_name(dataset)),
+    parts = table_name(dataset)
+    return PostgresSink(linked_service.name, settings, table_identifier(dataset), ".".join(parts), tuple(parts),
                         method, tuple(keys), script if isinstance(script, str) and script.strip() else None)

@@ -30,6 +30,7 @@ class PostgresSink:
     settings: PostgresConnectionSettings
     table: sql.Identifier
     table_text: str
+    table_parts: tuple[str, ...]  # [schema,] table as the dataset names them
     write_method: str = COPY_COMMAND
     upsert_keys: tuple[str, ...] = ()  # empty: the table's primary key
     pre_copy_script: str | None = None

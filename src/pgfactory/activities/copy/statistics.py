@@ -19,6 +19,8 @@ class CopyStatistics:
     rows_skipped: int = 0
     data_read: int = 0
     data_written: int = 0
+    files_read: int | None = None  # set when the source is files
+    files_written: int | None = None  # set when the sink is files
     parallel_copies: int = 1
     source_connections: int = 1
     sink_connections: int = 1
@@ -39,6 +41,8 @@ class CopyStatistics:
             "rowsSkipped": self.rows_skipped,
             "copyDuration": round(seconds),
             "throughput": round(self.data_read / 1024 / max(seconds, 1e-3), 3),  # KB/s, as ADF reports it
+            **({"filesRead": self.files_read} if self.files_read is not None else {}),
+            **({"filesWritten": self.files_written} if self.files_written is not None else {}),
             "errors": [],
             "usedParallelCopies": self.parallel_copies,
             "sourcePeakConnections": self.source_connections,

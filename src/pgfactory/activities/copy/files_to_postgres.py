@@ -1,0 +1,130 @@
+"""Files to PostgreSQL: Arrow batches from each file into one transaction through ADBC's binary COPY.
+
+Delimited text is parsed straight into the sink columns' Arrow types (in C); Parquet and JSON
+batches are cast by the writer. All files, the ``preCopyScript`` and (for BulkInsert and Upsert)
+the move from the staging table commit together at the end, or not at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pyarrow as pa
+from psycopg import sql
+
+from pgfactory.activities.base import ActivityControl
+from pgfactory.activities.copy.columns import map_names
+from pgfactory.activities.copy.file_endpoints import FileEndpoint
+from pgfactory.activities.copy.postgres_sink import (
+    COPY_COMMAND,
+    PostgresSink,
+    keys_without_constraint,
+    merge_statement,
+    primary_key_query,
+    upsert_keys,
+)
+from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL
+from pgfactory.activities.copy.statistics import CopyStatistics
+from pgfactory.activities.postgres_session import cancelled_error
+from pgfactory.connectors.files import SourceFile, list_source_files
+from pgfactory.connectors.postgres.arrow_session import ArrowSession
+from pgfactory.connectors.postgres.arrow_types import Travel
+from pgfactory.connectors.postgres.arrow_write import TableName, create_staging_table, table_columns, write_batches
+from pgfactory.connectors.postgres.sql_text import split_statements
+from pgfactory.errors import ActivityError, DefinitionError
+
+_NO_UNIQUE_CONSTRAINT = "42P10"
+
+
+def copy_files_to_postgres(source: FileEndpoint, sink: PostgresSink, translator: object, control: ActivityControl,
+                           statistics: CopyStatistics) -> None:
+    try:
+        files = list_source_files(source.server, source.format.location, source.store_settings)
+    except DefinitionError as error:
+        raise ActivityError(f"source dataset '{source.dataset.name}': {error.message}", code=error.code) from None
+    statistics.method = f"{source.dataset.type} -> Arrow -> binary COPY"
+    statistics.files_read = len(files)
+    with ArrowSession.open(sink.settings) as session:
+        unregister = control.cancellation.on_cancel(session.cancel)
+        try:
+            table, columns = table_columns(session, TableName(sink.table_parts[-1], (sink.table_parts[:-1] or [None])[0]))
+            for statement in split_statements(sink.pre_copy_script or ""):
+                session.execute(statement, where="The sink's preCopyScript")
+            if files:
+                sink_names = [column.name for column in columns]
+                names, column_types = _plan(source, files[0], sink_names, translator, sink,
+                                            {column.name: column.arrow_type() for column in columns
+                                             if column.travel is Travel.NATIVE})
+                target = table if sink.write_method == COPY_COMMAND else create_staging_table(session, table, names)
+                batches = _batches(source, files, sink_names, names, column_types, translator, sink, control, statistics)
+                statistics.rows_copied = write_batches(session, target, names, batches).rows
+                statistics.data_written = statistics.data_read
+                if target is not table:
+                    statistics.rows_copied = _merge(session, sink, target, names)
+            session.commit()
+        except ActivityError:
+            if control.cancellation.cancelled:
+                raise cancelled_error(control.cancellation) from None
+            raise
+        finally:
+            unregister()
+
+
+def _selection(reader_names: list[str], sink_names: list[str], translator: object,
+               sink: PostgresSink) -> list[tuple[int, str]]:
+    return map_names(reader_names, sink_names, translator, sink_name=f"table {sink.table_text}")
+
+
+def _plan(source: FileEndpoint, first: SourceFile, sink_names: list[str], translator: object, sink: PostgresSink,
+          native: dict[str, pa.DataType]) -> tuple[list[str], dict[str, pa.DataType] | None]:
+    """The sink columns written (from the first file's columns) and, for delimited text, the
+    Arrow types to parse each file column into."""
+    with source.format.open_reader(first.path, format_settings=source.format_settings) as reader:
+        file_names = list(reader.schema.names)
+    selection = _selection(file_names, sink_names, translator, sink)
+    names = [name for _, name in selection]
+    if source.dataset.type != "DelimitedText":
+        return names, None  # Parquet and JSON values are typed already; the writer casts them
+    return names, {file_names[index]: native[name] for index, name in selection if name in native}
+
+
+def _batches(source: FileEndpoint, files: list[SourceFile], sink_names: list[str], names: list[str],
+             column_types: dict[str, pa.DataType] | None, translator: object, sink: PostgresSink, control: ActivityControl,
+             statistics: CopyStatistics) -> Iterator[pa.RecordBatch]:
+    next_report = time.monotonic()
+    bytes_before = 0  # bytes of the files already read
+    for file in files:
+        with source.format.open_reader(file.path, format_settings=source.format_settings,
+                                       column_types=column_types) as reader:
+            selection = _selection(list(reader.schema.names), sink_names, translator, sink)
+            if [name for _, name in selection] != names:
+                raise ActivityError(f"{file.relative_path} has columns {', '.join(reader.schema.names)}, which map to "
+                                    f"other sink columns than the first file's ({', '.join(names)}): every file of one "
+                                    "copy needs the same columns", code="UserErrorColumnMappingFailed")
+            for batch in reader:
+                if control.cancellation.cancelled:
+                    raise cancelled_error(control.cancellation)
+                yield pa.RecordBatch.from_arrays([batch.column(index) for index, _ in selection], names=names)
+                statistics.rows_read += batch.num_rows
+                statistics.data_read = bytes_before + reader.bytes_read
+                if time.monotonic() >= next_report:
+                    statistics.rows_copied = statistics.rows_read
+                    control.report_progress(statistics.progress())
+                    next_report = time.monotonic() + PROGRESS_INTERVAL
+            bytes_before += reader.bytes_read
+            statistics.data_read = bytes_before
+
+
+def _merge(session: ArrowSession, sink: PostgresSink, staging: TableName, names: list[str]) -> int:
+    keys = upsert_keys(sink, names, lambda: [row[0] for row in session.execute(
+        primary_key_query(sink).as_string(None), where="looking up the primary key")])
+    statement = merge_statement(sink, sql.Identifier(*([staging.schema] if staging.schema else []), staging.name),
+                                names, keys)
+    try:
+        session.execute(statement.as_string(None), where=f"{sink.write_method} into {sink.table_text}")
+    except ActivityError as error:
+        if any(detail.get("sqlstate") == _NO_UNIQUE_CONSTRAINT for detail in error.details):
+            raise keys_without_constraint(sink, keys, error.message) from None
+        raise
+    return max(int(session.cursor.rowcount), 0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from tests.cli.invoke import pgfactory
 
 
@@ -15,6 +17,8 @@ def test_the_demo_runs_its_pipeline_against_an_embedded_server(tmp_path: Path) -
     assert "DemoPipeline: Succeeded" in result.stdout
     for line in ("APAC", "4000", "below target", "complete"):  # the region summary the pipeline returned
         assert line in result.stdout
+    assert "Copied 12,000 orders to" in result.stdout
+    assert pq.read_metadata(tmp_path / "demo" / "exports" / "orders" / "orders.parquet").num_rows == 12000
     written = json.loads((tmp_path / "demo" / "linkedService" / "DemoPostgreSql.json").read_text())
     assert written["properties"]["version"] == "2.0" and written["properties"]["typeProperties"]["sslMode"] == 3
 

@@ -36,9 +36,12 @@ def demo_command(
     record = result.run
     console.print(f"\n{PIPELINE}: [bold]{record.status}[/bold] in {record.duration_in_ms} ms"
                   + (f"\n[red]{record.message}[/red]" if record.message else ""))
-    summary = (result.return_value or {}).get("summary")
+    values = result.return_value or {}
+    summary = values.get("summary")
     if isinstance(summary, list) and summary:
         console.print(_table(summary))
+    if "exportedRows" in values:
+        console.print(f"Copied {values['exportedRows']:,} orders to {directory / 'exports' / 'orders' / 'orders.parquet'}")
     console.print(f"\nThe factory is in {directory}/ (pipeline/, dataset/, linkedService/). Its run history:\n"
                   f"  pgfactory runs show {record.run_id} --activities --state-dir {directory / '.pgfactory'}")
     raise typer.Exit(0 if result.succeeded else 1)

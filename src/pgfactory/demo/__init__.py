@@ -3,9 +3,10 @@
 It starts an embedded PostgreSQL with TLS on, creates a login role and database, writes a factory
 folder in ADF's git layout (the pipeline and dataset shipped in ``factory/`` beside this file,
 and an ``AzurePostgreSql`` 2.0 linked service pointing at that server), runs the staged
-connection test, then runs ``DemoPipeline``: a Script creates and fills tables, a Lookup reads a
-control table, a ForEach checks each region with a Lookup and an IfCondition that records the
-result with a parameterized Script, and the summary is the pipeline's return value.
+connection test, then runs ``DemoPipeline``: a Script creates and fills tables, a Copy exports the
+orders to a Parquet file while a Lookup reads a control table, a ForEach checks each region with
+a Lookup and an IfCondition that records the result with a parameterized Script, and the summary
+is the pipeline's return value.
 """
 
 from __future__ import annotations

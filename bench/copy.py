@@ -7,6 +7,8 @@ boolean, uuid, jsonb), then times:
 - psql's ``COPY ... TO STDOUT (FORMAT binary) | COPY ... FROM STDIN (FORMAT binary)`` pipe into a
   table with a primary key: the physical limit every ratio is taken against;
 - pgfactory's Copy activity, PostgreSQL to PostgreSQL (CopyCommand), into the same table;
+- the same copy read as a DynamicRange over the key by 4 parallel connections into the one sink
+  COPY, also printed as a ratio to the single stream;
 - pgfactory's Upsert of the same rows with 10% changed, into the filled table.
 
 Each pgfactory copy runs a real pipeline in a child process, so its peak RSS is its own.
@@ -60,7 +62,8 @@ print(json.dumps({"seconds": time.perf_counter() - started, "output": result.act
 """
 
 
-def pgfactory_copy(server: EmbeddedPostgres, password: str, sink: dict[str, object]) -> tuple[float, int, dict[str, object]]:
+def pgfactory_copy(server: EmbeddedPostgres, password: str, sink: dict[str, object],
+                   source: dict[str, object] | None = None) -> tuple[float, int, dict[str, object]]:
     """Seconds, the child's peak RSS in bytes, and the Copy output."""
     linked = {"referenceName": "Bench", "type": "LinkedServiceReference"}
     spec = {
@@ -75,7 +78,8 @@ def pgfactory_copy(server: EmbeddedPostgres, password: str, sink: dict[str, obje
         "pipeline": {"name": "Bench", "properties": {"activities": [{
             "name": "Copy", "type": "Copy", "inputs": [{"referenceName": "Source", "type": "DatasetReference"}],
             "outputs": [{"referenceName": "Sink", "type": "DatasetReference"}],
-            "typeProperties": {"source": {"type": "AzurePostgreSqlSource"}, "sink": {"type": "AzurePostgreSqlSink", **sink}}}]}},
+            "typeProperties": {"source": {"type": "AzurePostgreSqlSource", **(source or {})},
+                               "sink": {"type": "AzurePostgreSqlSink", **sink}}}]}},
     }
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     finished = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], capture_output=True, text=True, check=True)
@@ -137,6 +141,14 @@ def main() -> None:
             fresh_target()
             copies.append(pgfactory_copy(server, password, {}))
         report("pgfactory PG->PG CopyCommand", copies)
+        partitioned = []
+        for _ in range(options.repeats):
+            fresh_target()
+            partitioned.append(pgfactory_copy(server, password, {}, {"partitionOption": "DynamicRange"}))
+        report("pgfactory PG->PG DynamicRange x4", partitioned)
+        single = statistics.median(run[0] for run in copies)
+        print(f"{'':<34} ratio {single / statistics.median(run[0] for run in partitioned):4.2f} of the single stream's "
+              f"throughput ({partitioned[0][2]['usedParallelCopies']} parallel reads into one COPY)")
         admin.execute("UPDATE source SET note = note || ' changed' WHERE id % 10 = 0")
         admin.execute("VACUUM ANALYZE source")
         upserts = [pgfactory_copy(server, password, {"writeMethod": "Upsert"}) for _ in range(options.repeats)]

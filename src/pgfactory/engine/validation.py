@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pgfactory.activities import EXECUTION_ACTIVITIES
+from pgfactory.activities.copy.partitions import partition_setting_problems
 from pgfactory.engine.control_activities import CONTROL_FLOW
 from pgfactory.engine.outcome import upstream_names
 from pgfactory.expressions.analysis import Reference, check_syntax, references
@@ -132,6 +133,8 @@ class _PipelineCheck:
                 seen = visible | _names(activity.get("typeProperties", {}).get("activities"))  # checked after they ran
             self._check_expression(value, property_path, seen, item_here)
         self._check_references(activity, activity_type, path)
+        if activity_type == "Copy":
+            self._check_copy(activity, path)
         for child_path, children in _inner_lists(activity, path):
             self._check_scope(_Scope(
                 children, child_path, visible=frozenset(visible),
@@ -169,6 +172,11 @@ class _PipelineCheck:
         if kind in {"linkedService", "dataset"}:
             return f"{kind}() is only available inside {kind} definitions"
         return None
+
+    def _check_copy(self, activity: dict[str, Any], path: str) -> None:
+        properties = activity.get("typeProperties")
+        for property_path, message in partition_setting_problems(properties if isinstance(properties, dict) else {}):
+            self._problem(f"{path}.typeProperties.{property_path}", message)
 
     def _check_references(self, activity: dict[str, Any], activity_type: str, path: str) -> None:
         properties = activity.get("typeProperties") if isinstance(activity.get("typeProperties"), dict) else {}

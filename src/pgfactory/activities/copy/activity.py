@@ -14,6 +14,7 @@ from psycopg import sql
 from pgfactory.activities.base import ActivityControl, ActivityInvocation
 from pgfactory.activities.copy.file_endpoints import FILE_DATASETS, file_endpoint
 from pgfactory.activities.copy.files_to_postgres import copy_files_to_postgres
+from pgfactory.activities.copy.partitions import read_partition_settings
 from pgfactory.activities.copy.postgres_sink import BULK_INSERT, COPY_COMMAND, UPSERT, PostgresSink
 from pgfactory.activities.copy.postgres_to_files import copy_postgres_to_files
 from pgfactory.activities.copy.postgres_to_postgres import PostgresSource, copy_postgres_to_postgres
@@ -94,11 +95,14 @@ def _postgres_source(invocation: ActivityInvocation, dataset: ResolvedDataset, s
     linked_service, settings = resolve_linked_service(invocation.factory, dataset.linked_service,
                                                       where=f"dataset '{dataset.name}' linkedServiceName")
     text = source.get("query")
-    query = sql.SQL(text.rstrip().rstrip(";")) if isinstance(text, str) and text.strip() else \
-        sql.SQL("SELECT * FROM {}").format(table_identifier(dataset, otherwise=" and the source has no query"))
+    query_text = text.rstrip().rstrip(";") if isinstance(text, str) and text.strip() else None
+    names_table = any(dataset.type_properties.get(key) for key in ("table", "tableName"))
+    table = table_identifier(dataset, otherwise=" and the source has no query") if names_table or query_text is None else None
+    query = sql.SQL(query_text) if query_text is not None else sql.SQL("SELECT * FROM {}").format(table)
     timeout = statement_timeout(source.get("queryTimeout"), property_name="source.queryTimeout",
                                 linked_service=linked_service, settings=settings)
-    return PostgresSource(linked_service.name, settings, query, timeout)
+    return PostgresSource(linked_service.name, settings, query, timeout, table=table, query_text=query_text,
+                          partitioning=read_partition_settings(invocation.type_properties))
 
 
 def _postgres_sink(invocation: ActivityInvocation, dataset: ResolvedDataset, sink: dict[str, Any]) -> PostgresSink:

@@ -48,6 +48,10 @@ def as_text(column: pa.Array) -> pa.Array:
     kind = column.type
     if pa.types.is_dictionary(kind):
         return as_text(column.dictionary_decode())
+    if isinstance(kind, pa.UuidType):
+        return _uuid_text(column)
+    if _is_text_extension(kind):  # json: its text is its storage
+        return as_text(column.storage)
     if _is_binary(kind):
         return pa.array([None if value is None else "\\x" + value.hex() for value in column.to_pylist()], TEXT)
     if pa.types.is_nested(kind) or isinstance(kind, pa.ExtensionType):
@@ -64,6 +68,10 @@ def as_json(column: pa.Array) -> pa.Array:
     kind = column.type
     if pa.types.is_dictionary(kind):
         return as_json(column.dictionary_decode())
+    if isinstance(kind, pa.UuidType):
+        return pc.fill_null(_quoted(_uuid_text(column)), text_scalar(NULL_JSON))
+    if _is_text_extension(kind):
+        return as_json(column.storage)
     if pa.types.is_null(kind):
         rendered = pa.nulls(len(column), TEXT)
     elif pa.types.is_boolean(kind) or pa.types.is_integer(kind) or pa.types.is_decimal(kind):
@@ -133,6 +141,24 @@ def _json_default(value: Any) -> Any:
 
 
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _uuid_text(column: pa.Array) -> pa.Array:
+    """UUIDs as ``8-4-4-4-12`` lower-case hex: the whole data buffer is hexed in one call and cut
+    into the groups by string kernels, so no value goes through Python."""
+    storage = column.storage
+    count = len(storage)
+    data = storage.buffers()[1].slice(storage.offset * 16, count * 16)
+    offsets = pa.array(range(0, 32 * count + 1, 32), pa.int64()).buffers()[1]
+    hexed = pc.utf8_lower(pa.Array.from_buffers(TEXT, count, [None, offsets, pa.py_buffer(data.hex())]))
+    groups = [pc.utf8_slice_codeunits(hexed, start, stop) for start, stop in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))]
+    text = pc.binary_join_element_wise(*groups, text_scalar("-"))
+    return pc.if_else(pc.is_valid(storage), text, pa.scalar(None, TEXT))
+
+
+def _is_text_extension(kind: pa.DataType) -> bool:
+    return isinstance(kind, pa.BaseExtensionType) and (
+        pa.types.is_string(kind.storage_type) or pa.types.is_large_string(kind.storage_type))
 
 
 def _is_binary(kind: pa.DataType) -> bool:

@@ -8,8 +8,9 @@ boolean, uuid, jsonb; the target has a primary key), then times, in this order:
   physical limit every ratio is taken against;
 - the ADBC PostgreSQL driver streaming a read into an ingest (PG->PG), and streaming a Parquet
   file into an ingest (Parquet->PG), into copies of the target whose jsonb (and, PG->PG, numeric)
-  columns are text: the driver cannot write its own string reading of those types back; DuckDB's postgres extension writing the table to Parquet
-  (PG->Parquet) when the ``bench`` extra is installed; psql ``COPY TO`` a binary file;
+  columns are text: the driver cannot write its own string reading of those types back;
+- DuckDB's postgres extension writing the table to Parquet (PG->Parquet) when the ``bench``
+  extra is installed; psql ``COPY TO`` a binary file;
 - pgfactory's Copy activity, each a real pipeline in a child process: PG->PG (single stream and
   DynamicRange x4), PG->Parquet, Parquet->PG, PG->CSV, and Upsert of the rows with 10% changed;
 - peak RSS of pgfactory's PG->PG and PG->Parquet at a tenth of the rows, against the full table.

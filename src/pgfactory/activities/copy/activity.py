@@ -12,16 +12,19 @@ from typing import Any
 from psycopg import sql
 
 from pgfactory.activities.base import ActivityControl, ActivityInvocation
+from pgfactory.activities.copy.additional_columns import read_additional_columns
 from pgfactory.activities.copy.file_endpoints import FILE_DATASETS, file_endpoint
 from pgfactory.activities.copy.files_to_postgres import copy_files_to_postgres
 from pgfactory.activities.copy.partitions import read_partition_settings
 from pgfactory.activities.copy.postgres_sink import BULK_INSERT, COPY_COMMAND, UPSERT, PostgresSink
 from pgfactory.activities.copy.postgres_to_files import copy_postgres_to_files
 from pgfactory.activities.copy.postgres_to_postgres import PostgresSource, copy_postgres_to_postgres
+from pgfactory.activities.copy.skip_rows import read_skip_settings
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.datasets import POSTGRESQL_TABLE, ResolvedDataset, resolve_dataset, table_identifier, table_name
 from pgfactory.activities.postgres_session import resolve_linked_service, statement_timeout
 from pgfactory.errors import ActivityError
+from pgfactory.models.values import as_flag
 
 DATASET_TYPES = (POSTGRESQL_TABLE, *FILE_DATASETS)
 WRITE_METHODS = {method.lower(): method for method in (COPY_COMMAND, BULK_INSERT, UPSERT)}
@@ -37,16 +40,19 @@ def run_copy(invocation: ActivityInvocation, control: ActivityControl) -> dict[s
     _expect_type(sink_json, _side_type(sink, "Sink"), "sink")
     translator = properties.get("translator")
     statistics = CopyStatistics(source_type=_store(source), sink_type=_store(sink))
+    validate = as_flag(properties.get("validateDataConsistency"), False)
+    skip = read_skip_settings(invocation) if sink.type == POSTGRESQL_TABLE else None
     if source.type == POSTGRESQL_TABLE and sink.type == POSTGRESQL_TABLE:
         copy_postgres_to_postgres(_postgres_source(invocation, source, source_json),
-                                  _postgres_sink(invocation, sink, sink_json), translator, control, statistics)
+                                  _postgres_sink(invocation, sink, sink_json), translator, control, statistics,
+                                  validate=validate, skip=skip)
     elif source.type == POSTGRESQL_TABLE:
         copy_postgres_to_files(_postgres_source(invocation, source, source_json),
                                file_endpoint(factory, sink, sink_json), translator, control, statistics,
-                               default_stem=_stem(source, source_json))
+                               default_stem=_stem(source, source_json), validate=validate)
     elif sink.type == POSTGRESQL_TABLE:
         copy_files_to_postgres(file_endpoint(factory, source, source_json), _postgres_sink(invocation, sink, sink_json),
-                               translator, control, statistics)
+                               translator, control, statistics, validate=validate, skip=skip)
     else:
         raise ActivityError(f"Copy from {source.type} to {sink.type}: pgfactory copies between PostgreSQL and files, "
                             "and between PostgreSQL tables", code="UserErrorUnsupportedCopy")
@@ -102,7 +108,8 @@ def _postgres_source(invocation: ActivityInvocation, dataset: ResolvedDataset, s
     timeout = statement_timeout(source.get("queryTimeout"), property_name="source.queryTimeout",
                                 linked_service=linked_service, settings=settings)
     return PostgresSource(linked_service.name, settings, query, timeout, table=table, query_text=query_text,
-                          partitioning=read_partition_settings(invocation.type_properties))
+                          partitioning=read_partition_settings(invocation.type_properties),
+                          additional_columns=read_additional_columns(source, file_source=False))
 
 
 def _postgres_sink(invocation: ActivityInvocation, dataset: ResolvedDataset, sink: dict[str, Any]) -> PostgresSink:

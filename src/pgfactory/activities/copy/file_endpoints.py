@@ -35,22 +35,30 @@ class FileEndpoint:
 
 def file_endpoint(factory: Factory, dataset: ResolvedDataset, settings: dict[str, Any]) -> FileEndpoint:
     """The dataset's folder and format; a relative ``host`` is taken from the factory's folder."""
-    reference = dataset.linked_service
+    where = f"dataset '{dataset.name}'"
+    server = file_server(factory, dataset.linked_service, where=where, what=f"is a {dataset.type} file")
+    try:
+        fmt = file_format(dataset.type, dataset.type_properties)
+    except DefinitionError as error:
+        raise ActivityError(f"{where}: {error.message}", code=error.code) from None
+    return FileEndpoint(dataset, server, fmt, settings)
+
+
+def file_server(factory: Factory, reference: dict[str, Any], *, where: str, what: str) -> FileServer:
+    """The folder of the ``FileServer`` linked service ``reference`` names (``where`` and ``what`` word the errors)."""
     name = str(reference.get("referenceName", ""))
     linked_service = factory.linked_services.get(name)
     if linked_service is None:
-        raise ActivityError(f"dataset '{dataset.name}': there is no linked service {name!r}", code="UserErrorInvalidReference")
+        raise ActivityError(f"{where}: there is no linked service {name!r}", code="UserErrorInvalidReference")
     if linked_service.properties.type != FILE_SERVER:
-        raise ActivityError(f"dataset '{dataset.name}' is a {dataset.type} file on linked service '{name}' of type "
-                            f"{linked_service.properties.type}; pgfactory reads and writes files on a {FILE_SERVER} "
-                            "(a local or mounted folder)", code="UserErrorUnsupportedFileStore")
+        raise ActivityError(f"{where} {what} on linked service '{name}' of type {linked_service.properties.type}; "
+                            f"pgfactory reads and writes files on a {FILE_SERVER} (a local or mounted folder)",
+                            code="UserErrorUnsupportedFileStore")
     declared = linked_service.properties.parameters or {}
     values = {key: spec.default_value for key, spec in declared.items()} | dict(reference.get("parameters") or {})
     try:
         type_properties = evaluate_tree(linked_service.properties.type_properties,
                                         ExpressionContext(linked_service_parameters=values, resource=name))
-        server = FileServer.from_type_properties(type_properties, base_dir=factory.root)
-        fmt = file_format(dataset.type, dataset.type_properties)
+        return FileServer.from_type_properties(type_properties, base_dir=factory.root)
     except DefinitionError as error:
-        raise ActivityError(f"dataset '{dataset.name}': {error.message}", code=error.code) from None
-    return FileEndpoint(dataset, server, fmt, settings)
+        raise ActivityError(f"{where}: {error.message}", code=error.code) from None

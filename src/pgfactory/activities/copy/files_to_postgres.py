@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 from psycopg import sql
 
 from pgfactory.activities.base import ActivityControl
+from pgfactory.activities.copy.additional_columns import (
+    AdditionalColumn,
+    add_to_batch,
+    check_unique_names,
+    names_with_additional,
+    read_additional_columns,
+)
 from pgfactory.activities.copy.columns import map_names
+from pgfactory.activities.copy.consistency import check_counts, verification
 from pgfactory.activities.copy.file_endpoints import FileEndpoint
 from pgfactory.activities.copy.postgres_sink import (
     COPY_COMMAND,
@@ -25,6 +34,7 @@ from pgfactory.activities.copy.postgres_sink import (
     upsert_keys,
 )
 from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL
+from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_valid_rows
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.postgres_session import cancelled_error
 from pgfactory.connectors.files import SourceFile, list_source_files
@@ -38,11 +48,12 @@ _NO_UNIQUE_CONSTRAINT = "42P10"
 
 
 def copy_files_to_postgres(source: FileEndpoint, sink: PostgresSink, translator: object, control: ActivityControl,
-                           statistics: CopyStatistics) -> None:
+                           statistics: CopyStatistics, *, validate: bool = False, skip: SkipSettings | None = None) -> None:
     try:
         files = list_source_files(source.server, source.format.location, source.store_settings)
     except DefinitionError as error:
         raise ActivityError(f"source dataset '{source.dataset.name}': {error.message}", code=error.code) from None
+    extras = read_additional_columns(source.settings, file_source=True)
     statistics.method = f"{source.dataset.type} -> Arrow -> binary COPY"
     statistics.files_read = len(files)
     with ArrowSession.open(sink.settings) as session:
@@ -53,15 +64,25 @@ def copy_files_to_postgres(source: FileEndpoint, sink: PostgresSink, translator:
                 session.execute(statement, where="The sink's preCopyScript")
             if files:
                 sink_names = [column.name for column in columns]
-                names, column_types = _plan(source, files[0], sink_names, translator, sink,
+                names, column_types = _plan(source, files[0], extras, sink_names, translator, sink,
                                             {column.name: column.arrow_type() for column in columns
                                              if column.travel is Travel.NATIVE})
+                if skip is not None:
+                    _write_skipping(session, source, files, extras, sink_names, names, translator, sink, control,
+                                    statistics, skip, validate=validate)
+                    session.commit()
+                    return
                 target = table if sink.write_method == COPY_COMMAND else create_staging_table(session, table, names)
-                batches = _batches(source, files, sink_names, names, column_types, translator, sink, control, statistics)
+                batches = _batches(source, files, extras, sink_names, names, column_types, translator, sink, control,
+                                   statistics)
                 statistics.rows_copied = write_batches(session, target, names, batches).rows
                 statistics.data_written = statistics.data_read
+                if validate:  # the rows written (for BulkInsert and Upsert: staged) against the rows read
+                    check_counts(statistics.rows_read, statistics.rows_copied, statistics.rows_skipped)
                 if target is not table:
                     statistics.rows_copied = _merge(session, sink, target, names)
+            if validate:
+                statistics.consistency = verification(statistics.rows_skipped)
             session.commit()
         except ActivityError:
             if control.cancellation.cancelled:
@@ -71,25 +92,62 @@ def copy_files_to_postgres(source: FileEndpoint, sink: PostgresSink, translator:
             unregister()
 
 
+def _write_skipping(session: ArrowSession, source: FileEndpoint, files: list[SourceFile], extras: tuple[AdditionalColumn, ...],
+                    sink_names: list[str], names: list[str], translator: object, sink: PostgresSink,
+                    control: ActivityControl, statistics: CopyStatistics, skip: SkipSettings, *, validate: bool) -> None:
+    """Every value as text into a staging table, then only the rows that fit into the target (see :mod:`.skip_rows`)."""
+    statistics.method = f"{source.dataset.type} -> Arrow -> text staging, incompatible rows skipped"
+
+    def run(statement: str) -> list[tuple[Any, ...]]:
+        return session.execute(statement, where=f"Writing into {sink.table_text}")
+
+    staging = create_text_staging(run, names)
+    # No column types: delimited text stays text, so a bad value reaches the server's check instead of failing the read.
+    batches = _batches(source, files, extras, sink_names, names, None, translator, sink, control, statistics)
+    write_batches(session, TableName(staging, "pg_temp"), names, batches)
+    statistics.data_written = statistics.data_read
+    keys = upsert_keys(sink, names, lambda: [row[0] for row in run(primary_key_query(sink).as_string(None))])
+    result = write_valid_rows(run, sink, staging, names, keys, skip)
+    statistics.rows_copied, statistics.rows_skipped = result.copied, result.skipped
+    if skip.log_folder is not None:
+        statistics.log_file_path = str(skip.log_folder)
+    if validate:
+        check_counts(statistics.rows_read, result.accepted, result.skipped)
+        statistics.consistency = verification(statistics.rows_skipped)
+
+
 def _selection(reader_names: list[str], sink_names: list[str], translator: object,
                sink: PostgresSink) -> list[tuple[int, str]]:
     return map_names(reader_names, sink_names, translator, sink_name=f"table {sink.table_text}")
 
 
-def _plan(source: FileEndpoint, first: SourceFile, sink_names: list[str], translator: object, sink: PostgresSink,
+def _plan(source: FileEndpoint, first: SourceFile, extras: tuple[AdditionalColumn, ...], sink_names: list[str],
+          translator: object, sink: PostgresSink,
           native: dict[str, pa.DataType]) -> tuple[list[str], dict[str, pa.DataType] | None]:
     """The sink columns written (from the first file's columns) and, for delimited text, the
     Arrow types to parse each file column into."""
     with source.format.open_reader(first.path, format_settings=source.format_settings) as reader:
         file_names = list(reader.schema.names)
-    selection = _selection(file_names, sink_names, translator, sink)
+    selection = _selection(_source_names(file_names, extras), sink_names, translator, sink)
     names = [name for _, name in selection]
     if source.dataset.type != "DelimitedText":
         return names, None  # Parquet and JSON values are typed already; the writer casts them
-    return names, {file_names[index]: native[name] for index, name in selection if name in native}
+    # Additional columns are text (after the file's columns), and Arrow's CSV reader parses into plain
+    # types only (not uuid or json): those stay text and the server parses them into the sink's types.
+    return names, {file_names[index]: native[name] for index, name in selection
+                   if name in native and index < len(file_names) and not isinstance(native[name], pa.BaseExtensionType)}
 
 
-def _batches(source: FileEndpoint, files: list[SourceFile], sink_names: list[str], names: list[str],
+def _source_names(file_names: list[str], extras: tuple[AdditionalColumn, ...]) -> list[str]:
+    if not extras:
+        return file_names
+    names = names_with_additional(file_names, extras)
+    check_unique_names(names)
+    return names
+
+
+def _batches(source: FileEndpoint, files: list[SourceFile], extras: tuple[AdditionalColumn, ...], sink_names: list[str],
+             names: list[str],
              column_types: dict[str, pa.DataType] | None, translator: object, sink: PostgresSink, control: ActivityControl,
              statistics: CopyStatistics) -> Iterator[pa.RecordBatch]:
     next_report = time.monotonic()
@@ -97,7 +155,7 @@ def _batches(source: FileEndpoint, files: list[SourceFile], sink_names: list[str
     for file in files:
         with source.format.open_reader(file.path, format_settings=source.format_settings,
                                        column_types=column_types) as reader:
-            selection = _selection(list(reader.schema.names), sink_names, translator, sink)
+            selection = _selection(_source_names(list(reader.schema.names), extras), sink_names, translator, sink)
             if [name for _, name in selection] != names:
                 raise ActivityError(f"{file.relative_path} has columns {', '.join(reader.schema.names)}, which map to "
                                     f"other sink columns than the first file's ({', '.join(names)}): every file of one "
@@ -105,6 +163,7 @@ def _batches(source: FileEndpoint, files: list[SourceFile], sink_names: list[str
             for batch in reader:
                 if control.cancellation.cancelled:
                     raise cancelled_error(control.cancellation)
+                batch = add_to_batch(batch, extras, file.relative_path)
                 yield pa.RecordBatch.from_arrays([batch.column(index) for index, _ in selection], names=names)
                 statistics.rows_read += batch.num_rows
                 statistics.data_read = bytes_before + reader.bytes_read

@@ -21,7 +21,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from pgfactory.activities.base import ActivityControl, Cancellation
+from pgfactory.activities.copy.additional_columns import check_unique_names
 from pgfactory.activities.copy.columns import map_names
+from pgfactory.activities.copy.consistency import check_counts, verification
 from pgfactory.activities.copy.file_endpoints import FileEndpoint
 from pgfactory.activities.copy.partition_streams import SharedProgress, run_partitions
 from pgfactory.activities.copy.partitions import NONE, Partition
@@ -35,7 +37,7 @@ from pgfactory.errors import ActivityError, DefinitionError
 
 
 def copy_postgres_to_files(source: PostgresSource, sink: FileEndpoint, translator: object, control: ActivityControl,
-                           statistics: CopyStatistics, *, default_stem: str) -> None:
+                           statistics: CopyStatistics, *, default_stem: str, validate: bool = False) -> None:
     try:
         settings = sink.format.sink_settings(sink.format_settings)
         [target] = plan_sink_targets(sink.server, sink.format.location, sink.store_settings, settings,
@@ -53,6 +55,9 @@ def copy_postgres_to_files(source: PostgresSource, sink: FileEndpoint, translato
     try:
         run_partitions(partitions, streams, lambda partition, stop: _read(
             partition, stop, source, sink, translator, files, progress), control.cancellation)
+        if validate:  # before the files get their final names
+            check_counts(statistics.rows_read, files.rows_written, statistics.rows_skipped)
+            statistics.consistency = verification(statistics.rows_skipped)
         files.commit()
     finally:
         files.discard()
@@ -67,6 +72,8 @@ def _read(partition: Partition, stop: Cancellation, source: PostgresSource, sink
     with read_query(source.settings, partition.query.as_string(None), statement_timeout=source.timeout) as stream:
         unregister = stop.on_cancel(stream.cancel)
         try:
+            if source.additional_columns:
+                check_unique_names(stream.schema.names)
             selection = map_names(stream.schema.names, None, translator, sink_name=f"dataset {sink.dataset.name}")
             selected = pa.schema([stream.schema.field(index).with_name(name) for index, name in selection])
             schema = selected

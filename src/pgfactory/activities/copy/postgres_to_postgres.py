@@ -20,17 +20,35 @@ partitions.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from pgfactory.activities.base import ActivityControl, Cancellation
+from pgfactory.activities.copy.additional_columns import AdditionalColumn, check_unique_names, with_additional_columns
 from pgfactory.activities.copy.columns import ColumnPair, map_columns, query_columns, table_columns
+from pgfactory.activities.copy.consistency import (
+    Checksum,
+    check_checksums,
+    check_counts,
+    checksum,
+    verification,
+    written_by_this_transaction,
+)
 from pgfactory.activities.copy.partition_streams import SharedProgress, run_partitions
 from pgfactory.activities.copy.partitions import NONE, Partition, PartitionSettings, plan_partitions, single_partition
-from pgfactory.activities.copy.postgres_sink import COPY_COMMAND, PostgresSink, create_staging, merge_staged, run_pre_copy_script
+from pgfactory.activities.copy.postgres_sink import (
+    COPY_COMMAND,
+    PostgresSink,
+    create_staging,
+    merge_staged,
+    primary_key_query,
+    run_pre_copy_script,
+    upsert_keys,
+)
+from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_valid_rows
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.postgres_session import (
     Deadline,
@@ -60,9 +78,17 @@ class PostgresSource:
     table: sql.Identifier | None = None  # the dataset's table, when it names one
     query_text: str | None = None  # the source's own query, None when the table is read
     partitioning: PartitionSettings = field(default_factory=PartitionSettings)
+    additional_columns: tuple[AdditionalColumn, ...] = ()
 
     def partitions(self, cancellation: Cancellation) -> list[Partition]:
-        """The queries to read: one unless partitioned, when finding them takes a connection (and ``queryTimeout``)."""
+        """The queries to read (with the additional columns): one unless partitioned, when finding them takes a
+        connection (and ``queryTimeout``)."""
+        if not self.additional_columns:
+            return self._partitions(cancellation)
+        return [replace(partition, query=with_additional_columns(partition.query, self.additional_columns))
+                for partition in self._partitions(cancellation)]
+
+    def _partitions(self, cancellation: Cancellation) -> list[Partition]:
         if self.partitioning.option == NONE:
             return [single_partition(self.query_text, self.table)]
         with activity_connection(self.settings, cancellation, linked_service=self.linked_service) as (connection, guard):
@@ -75,7 +101,7 @@ class PostgresSource:
 
 
 def copy_postgres_to_postgres(source: PostgresSource, sink: PostgresSink, translator: Any, control: ActivityControl,
-                              statistics: CopyStatistics) -> None:
+                              statistics: CopyStatistics, *, validate: bool = False, skip: SkipSettings | None = None) -> None:
     cancellation = control.cancellation
     partitions = source.partitions(cancellation)
     with activity_connection(source.settings, cancellation, linked_service=source.linked_service) as (reader, _):
@@ -83,24 +109,91 @@ def copy_postgres_to_postgres(source: PostgresSource, sink: PostgresSink, transl
             source_columns = query_columns(reader, partitions[0].query)
         except psycopg.Error as error:
             raise statement_error(error, where="The source query", code="PostgreSqlCopySourceFailed") from None
+    if source.additional_columns:
+        check_unique_names([column.name for column in source_columns])
     with activity_connection(sink.settings, cancellation, linked_service=sink.linked_service) as (writer, writer_guard):
         try:
             sink_columns = table_columns(writer, sink.table)
         except psycopg.Error as error:
             raise statement_error(error, where=f"The sink table {sink.table_text}", code="PostgreSqlCopySinkFailed") from None
         pairs = map_columns(source_columns, sink_columns, translator, sink_name=f"table {sink.table_text}")
-        binary = all(pair.same_type for pair in pairs)
+        binary = skip is None and all(pair.same_type for pair in pairs)
         statistics.method = "COPY BINARY pass-through" if binary else "COPY TEXT pass-through"
         streams = min(source.partitioning.parallel_copies, len(partitions))
         statistics.parallel_copies = statistics.source_connections = streams
         with writer.transaction():
             if sink.pre_copy_script:
                 run_pre_copy_script(writer, writer_guard, sink.pre_copy_script)
+            if skip is not None:
+                _copy_skipping(source, sink, writer, writer_guard, pairs, partitions, streams, control, statistics, skip,
+                               validate=validate)
+                return
             staging = None if sink.write_method == COPY_COMMAND else create_staging(writer, sink, pairs)
+            sink_rows = _sink_rows(staging or sink.table, pairs, mine=staging is None)
+            # What the preCopyScript wrote in this transaction is not the copy's (CopyCommand counts rows by xmin).
+            before = checksum(writer, sink_rows) if validate and binary and staging is None and sink.pre_copy_script \
+                else Checksum(0, 0)
             _SinkStream(source, writer, writer_guard, staging or sink.table, pairs, binary, statistics).copy(
                 partitions, streams, control)
+            if validate:
+                check_counts(statistics.rows_read, statistics.rows_copied, statistics.rows_skipped)
+                if binary:
+                    check_checksums(_source_checksum(source, partitions, pairs, cancellation),
+                                    checksum(writer, sink_rows) - before)
+                statistics.consistency = verification(statistics.rows_skipped)
             if staging is not None:
                 statistics.rows_copied = merge_staged(writer, writer_guard, sink, staging, pairs)
+
+
+def _copy_skipping(source: PostgresSource, sink: PostgresSink, writer: psycopg.Connection[Any], guard: StatementGuard,
+                   pairs: list[ColumnPair], partitions: list[Partition], streams: int, control: ActivityControl,
+                   statistics: CopyStatistics, skip: SkipSettings, *, validate: bool) -> None:
+    """The rows as COPY TEXT into a text staging table, then only those that fit into the target (see :mod:`.skip_rows`)."""
+    statistics.method = "COPY TEXT -> staging, incompatible rows skipped"
+
+    def run(statement: str) -> list[tuple[Any, ...]]:
+        try:
+            with guard.deadline(None) as deadline:
+                cursor = writer.execute(statement)
+                return cursor.fetchall() if cursor.description else []
+        except psycopg.Error as error:
+            raise statement_failure(error, guard, deadline, where=f"Writing into {sink.table_text}", timeout_property="",
+                                    code="PostgreSqlCopy") from None
+
+    names = [pair.sink.name for pair in pairs]
+    staging = create_text_staging(run, names)
+    _SinkStream(source, writer, guard, sql.Identifier(staging), pairs, False, statistics).copy(partitions, streams, control)
+    keys = upsert_keys(sink, names, lambda: [row[0] for row in run(primary_key_query(sink).as_string(None))])
+    result = write_valid_rows(run, sink, staging, names, keys, skip)
+    statistics.rows_copied, statistics.rows_skipped = result.copied, result.skipped
+    if skip.log_folder is not None:
+        statistics.log_file_path = str(skip.log_folder)
+    if validate:
+        check_counts(statistics.rows_read, result.accepted, result.skipped)
+        statistics.consistency = verification(statistics.rows_skipped)
+
+
+def _sink_rows(table: sql.Identifier, pairs: list[ColumnPair], *, mine: bool) -> sql.Composable:
+    """The rows this copy wrote into ``table`` (a staging table holds only those), as a SELECT of the mapped columns."""
+    columns = sql.SQL(", ").join(sql.Identifier(pair.sink.name) for pair in pairs)
+    return written_by_this_transaction(table, columns) if mine else sql.SQL("SELECT {} FROM {}").format(columns, table)
+
+
+def _source_checksum(source: PostgresSource, partitions: list[Partition], pairs: list[ColumnPair],
+                     cancellation: Cancellation) -> Checksum:
+    """The checksum of the copied columns over every partition, computed by the source server (read again)."""
+    columns = sql.SQL(", ").join(sql.Identifier(pair.source.name) for pair in pairs)
+    total = Checksum(0, 0)
+    with activity_connection(source.settings, cancellation, linked_service=source.linked_service) as (reader, guard):
+        for partition in partitions:
+            try:
+                with guard.deadline(source.timeout) as deadline:
+                    part = checksum(reader, sql.SQL("SELECT {} FROM ({}) AS source").format(columns, partition.query))
+            except psycopg.Error as error:
+                raise statement_failure(error, guard, deadline, where="Checking the source's data consistency",
+                                        timeout_property="source.queryTimeout", code="PostgreSqlCopySource") from None
+            total = Checksum(total.rows + part.rows, total.total + part.total)
+    return total
 
 
 class _SinkStream:

@@ -24,6 +24,8 @@ class CopyStatistics:
     parallel_copies: int = 1
     source_connections: int = 1
     sink_connections: int = 1
+    consistency: dict[str, str] | None = None  # dataConsistencyVerification, when validateDataConsistency is on
+    log_file_path: str | None = None  # the session log of skipped rows, when one was written
     started_at: Any = field(default_factory=utc_now)
     _started: float = field(default_factory=time.monotonic)
 
@@ -43,6 +45,8 @@ class CopyStatistics:
             "throughput": round(self.data_read / 1024 / max(seconds, 1e-3), 3),  # KB/s, as ADF reports it
             **({"filesRead": self.files_read} if self.files_read is not None else {}),
             **({"filesWritten": self.files_written} if self.files_written is not None else {}),
+            **({"dataConsistencyVerification": self.consistency} if self.consistency is not None else {}),
+            **({"logFilePath": self.log_file_path} if self.log_file_path is not None else {}),
             "errors": [],
             "usedParallelCopies": self.parallel_copies,
             "sourcePeakConnections": self.source_connections,

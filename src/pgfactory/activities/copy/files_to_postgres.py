@@ -34,7 +34,7 @@ from pgfactory.activities.copy.postgres_sink import (
     upsert_keys,
 )
 from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL
-from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_valid_rows
+from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_staged_skipping
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.postgres_session import cancelled_error
 from pgfactory.connectors.files import SourceFile, list_source_files
@@ -106,14 +106,7 @@ def _write_skipping(session: ArrowSession, source: FileEndpoint, files: list[Sou
     batches = _batches(source, files, extras, sink_names, names, None, translator, sink, control, statistics)
     write_batches(session, TableName(staging, "pg_temp"), names, batches)
     statistics.data_written = statistics.data_read
-    keys = upsert_keys(sink, names, lambda: [row[0] for row in run(primary_key_query(sink).as_string(None))])
-    result = write_valid_rows(run, sink, staging, names, keys, skip)
-    statistics.rows_copied, statistics.rows_skipped = result.copied, result.skipped
-    if skip.log_folder is not None:
-        statistics.log_file_path = str(skip.log_folder)
-    if validate:
-        check_counts(statistics.rows_read, result.accepted, result.skipped)
-        statistics.consistency = verification(statistics.rows_skipped)
+    write_staged_skipping(run, sink, staging, names, skip, statistics, validate=validate)
 
 
 def _selection(reader_names: list[str], sink_names: list[str], translator: object,

@@ -44,11 +44,9 @@ from pgfactory.activities.copy.postgres_sink import (
     PostgresSink,
     create_staging,
     merge_staged,
-    primary_key_query,
     run_pre_copy_script,
-    upsert_keys,
 )
-from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_valid_rows
+from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_staged_skipping
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.postgres_session import (
     Deadline,
@@ -163,14 +161,7 @@ def _copy_skipping(source: PostgresSource, sink: PostgresSink, writer: psycopg.C
     names = [pair.sink.name for pair in pairs]
     staging = create_text_staging(run, names)
     _SinkStream(source, writer, guard, sql.Identifier(staging), pairs, False, statistics).copy(partitions, streams, control)
-    keys = upsert_keys(sink, names, lambda: [row[0] for row in run(primary_key_query(sink).as_string(None))])
-    result = write_valid_rows(run, sink, staging, names, keys, skip)
-    statistics.rows_copied, statistics.rows_skipped = result.copied, result.skipped
-    if skip.log_folder is not None:
-        statistics.log_file_path = str(skip.log_folder)
-    if validate:
-        check_counts(statistics.rows_read, result.accepted, result.skipped)
-        statistics.consistency = verification(statistics.rows_skipped)
+    write_staged_skipping(run, sink, staging, names, skip, statistics, validate=validate)
 
 
 def _sink_rows(table: sql.Identifier, pairs: list[ColumnPair], *, mine: bool) -> sql.Composable:

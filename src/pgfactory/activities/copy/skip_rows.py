@@ -34,8 +34,10 @@ from typing import Any
 from psycopg import sql
 
 from pgfactory.activities.base import ActivityInvocation
+from pgfactory.activities.copy.consistency import check_counts, verification
 from pgfactory.activities.copy.file_endpoints import file_server
-from pgfactory.activities.copy.postgres_sink import UPSERT, PostgresSink, merge_statement
+from pgfactory.activities.copy.postgres_sink import UPSERT, PostgresSink, merge_statement, primary_key_query, upsert_keys
+from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.connectors.files.atomic import AtomicFile
 from pgfactory.errors import ActivityError, DefinitionError
 from pgfactory.models.values import as_flag
@@ -138,6 +140,19 @@ def write_valid_rows(run: Run, sink: PostgresSink, staging_name: str, names: lis
     if settings.log_folder is not None and result.skipped:
         _write_log(settings.log_folder, _skipped_rows(run, sink, staging, typed, columns, conflicts))
     return result
+
+
+def write_staged_skipping(run: Run, sink: PostgresSink, staging: str, names: list[str], skip: SkipSettings,
+                          statistics: CopyStatistics, *, validate: bool) -> None:
+    """Move the staged text rows that fit into the target, count and log the rest, check the counts."""
+    keys = upsert_keys(sink, names, lambda: [row[0] for row in run(primary_key_query(sink).as_string(None))])
+    result = write_valid_rows(run, sink, staging, names, keys, skip)
+    statistics.rows_copied, statistics.rows_skipped = result.copied, result.skipped
+    if skip.log_folder is not None:
+        statistics.log_file_path = str(skip.log_folder)
+    if validate:
+        check_counts(statistics.rows_read, result.accepted, result.skipped)
+        statistics.consistency = verification(statistics.rows_skipped)
 
 
 def _sink_columns(run: Run, sink: PostgresSink, names: list[str]) -> list[_Column]:

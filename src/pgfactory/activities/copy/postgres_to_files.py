@@ -14,7 +14,8 @@ names only after every partition succeeded; a failure leaves none of them.
 from __future__ import annotations
 
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from pgfactory.activities.copy.file_endpoints import FileEndpoint
 from pgfactory.activities.copy.partition_streams import SharedProgress, run_partitions
 from pgfactory.activities.copy.partitions import NONE, Partition
 from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL, PostgresSource
+from pgfactory.activities.copy.read_ahead import read_ahead
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.postgres_session import cancelled_error
 from pgfactory.connectors.files import FileFormat, FileSink, SinkSettings, SinkTarget, plan_sink_targets
@@ -80,20 +82,25 @@ def _read(partition: Partition, stop: Cancellation, source: PostgresSource, sink
             if parquet:  # intervals become their exact struct form, which Parquet can store
                 schema = parquet_compatible(pa.RecordBatch.from_pylist([], schema=selected)).schema
             file_sink, lock = files.open(partition.index, schema)
-            for batch in stream:
-                out = pa.RecordBatch.from_arrays([batch.column(index) for index, _ in selection], schema=selected)
-                with lock:
-                    before = file_sink.bytes_written
-                    file_sink.write(parquet_compatible(out) if parquet else out)
-                    written = file_sink.bytes_written - before
-                progress.add(rows_read=batch.num_rows, rows_copied=batch.num_rows, data_read=batch.nbytes,
-                             data_written=written)
+            with closing(read_ahead(stream, stop=stream.cancel)) as batches:
+                _write(batches, selection, selected, parquet, file_sink, lock, progress)
         except ActivityError:
             if stop.cancelled:
                 raise cancelled_error(stop) from None
             raise
         finally:
             unregister()
+
+
+def _write(batches: Iterator[pa.RecordBatch], selection: list[tuple[int, str]], selected: pa.Schema, parquet: bool,
+           file_sink: FileSink, lock: AbstractContextManager[object], progress: SharedProgress) -> None:
+    for batch in batches:
+        out = pa.RecordBatch.from_arrays([batch.column(index) for index, _ in selection], schema=selected)
+        with lock:
+            before = file_sink.bytes_written
+            file_sink.write(parquet_compatible(out) if parquet else out)
+            written = file_sink.bytes_written - before
+        progress.add(rows_read=batch.num_rows, rows_copied=batch.num_rows, data_read=batch.nbytes, data_written=written)
 
 
 class _PartitionFiles:

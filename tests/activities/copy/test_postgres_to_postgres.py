@@ -198,3 +198,15 @@ def test_progress_is_reported_while_rows_move(tables: RunningServer) -> None:
                  ActivityControl(on_progress=reports.append))
     assert output["rowsCopied"] == 400000
     assert reports and all(0 < report["rowsCopied"] <= 400000 for report in reports)
+
+
+def test_upsert_leaves_unchanged_rows_alone(tables: RunningServer) -> None:
+    create(tables, "source", "id int, label text, doc json", "VALUES (1, 'same', '{\"a\": 1}'), (2, 'changed', '[]')")
+    create(tables, "target", "id int PRIMARY KEY, label text, doc json",
+           "VALUES (1, 'same', '{\"a\": 1}'), (2, 'before', '[]')")
+    versions = dict(tables.execute(f"SELECT id, xmin::text FROM {SCHEMA}.target"))
+    output = run(tables, copy(sink={"writeMethod": "Upsert"}))
+    after = dict(tables.execute(f"SELECT id, xmin::text FROM {SCHEMA}.target"))
+    assert after[1] == versions[1] and after[2] != versions[2]  # row 1 was not rewritten
+    assert rows(tables, "target")[1][1] == "changed"
+    assert output["rowsRead"] == 2 and output["rowsCopied"] == 1

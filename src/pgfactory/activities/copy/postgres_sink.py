@@ -99,11 +99,16 @@ def merge_statement(sink: PostgresSink, staging: sql.Composable, names: list[str
         return sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(sink.table, columns, columns, staging)
     key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
     updates = [name for name in names if name not in keys]
-    action = sql.SQL("DO NOTHING") if not updates else sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
-        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates))
+    # A row whose values are all the same is left alone: no new row version, no WAL, no index
+    # update. Rows compare as text, which every type has (json has no equality operator).
+    changed = sql.SQL("ROW({})::text IS DISTINCT FROM ROW({})::text").format(
+        sql.SQL(", ").join(sql.SQL("target.{}").format(sql.Identifier(name)) for name in updates),
+        sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(name)) for name in updates))
+    action = sql.SQL("DO NOTHING") if not updates else sql.SQL("DO UPDATE SET {} WHERE {}").format(
+        sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates), changed)
     # The last staged row of a key wins, as if the rows had been applied one after the other.
     return sql.SQL(
-        "INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({keys}) {columns} FROM {staging} "
+        "INSERT INTO {table} AS target ({columns}) SELECT DISTINCT ON ({keys}) {columns} FROM {staging} "
         "ORDER BY {keys}, ctid DESC ON CONFLICT ({keys}) {action}"
     ).format(table=sink.table, columns=columns, keys=key_list, staging=staging, action=action)
 

@@ -121,7 +121,7 @@ def test_missing_referenced_resources() -> None:
         {"name": "Run", "type": "ExecutePipeline", "typeProperties": {"pipeline": {"referenceName": "Ghost"}}},
         {"name": "L", "type": "Lookup", "typeProperties": {"dataset": {"referenceName": "NoSet"}, "source": {}}},
         {"name": "C", "type": "Copy", "inputs": [{"referenceName": "In"}], "outputs": [{"referenceName": "Out"}],
-         "typeProperties": {"source": {}, "sink": {}}},
+         "typeProperties": {"source": {"type": "AzurePostgreSqlSource"}, "sink": {"type": "AzurePostgreSqlSink"}}},
     ])
     assert {path for path, _ in found} == {"properties.activities[0].typeProperties.pipeline.referenceName",
                                            "properties.activities[1].typeProperties.dataset.referenceName",
@@ -147,3 +147,40 @@ def test_fail_activity_is_known() -> None:
 def test_a_switch_without_its_expression() -> None:
     [(path, message)] = problems([{"name": "S", "type": "Switch", "typeProperties": {"cases": [], "defaultActivities": []}}])
     assert path == "properties.activities[0].typeProperties.on" and "'on'" in message
+
+
+def copy_factory_problems(source_type: str, sink_type: str, **copy_properties: object) -> list[tuple[str, str]]:
+    datasets = [
+        {"name": "Table", "properties": {"type": "AzurePostgreSqlTable", "linkedServiceName": {"referenceName": "Pg"},
+                                         "typeProperties": {"table": "t"}}},
+        {"name": "Csv", "properties": {"type": "DelimitedText", "linkedServiceName": {"referenceName": "Files"},
+                                       "typeProperties": {"location": {"type": "FileServerLocation", "fileName": "a.csv"}}}},
+        {"name": "Parquet", "properties": {"type": "Parquet", "linkedServiceName": {"referenceName": "Files"},
+                                           "typeProperties": {"location": {"type": "FileServerLocation",
+                                                                           "fileName": "a.parquet"}}}},
+    ]
+    activity = {"name": "Copy", "type": "Copy", "inputs": [{"referenceName": source_type}],
+                "outputs": [{"referenceName": sink_type}], "typeProperties": copy_properties}
+    factory = make_factory(pipeline_json("P", [activity]), datasets=datasets)
+    return [(problem.property_path, problem.message) for problem in validate_pipelines(factory)]
+
+
+def test_copy_source_and_sink_types_must_go_with_their_datasets() -> None:
+    assert copy_factory_problems("Table", "Csv", source={"type": "AzurePostgreSqlSource"},
+                                 sink={"type": "DelimitedTextSink"}) == []
+    assert copy_factory_problems("Table", "Csv", source={"type": "AzurePostgreSqlSource"},
+                                 sink={"type": "ParquetSink"}) == [
+        ("properties.activities[0].typeProperties.sink.type",
+         "'ParquetSink' does not go with the DelimitedText dataset; use DelimitedTextSink")]
+
+
+def test_copy_between_two_files_is_refused_before_the_run() -> None:
+    [(path, message)] = copy_factory_problems("Csv", "Parquet", source={"type": "DelimitedTextSource"},
+                                              sink={"type": "ParquetSink"})
+    assert path == "properties.activities[0].inputs" and "between PostgreSQL and files" in message
+
+
+def test_copy_needs_a_source_and_a_sink() -> None:
+    found = copy_factory_problems("Table", "Table")
+    assert [path for path, _ in found] == ["properties.activities[0].typeProperties.source",
+                                           "properties.activities[0].typeProperties.sink"]

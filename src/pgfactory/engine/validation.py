@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pgfactory.activities import EXECUTION_ACTIVITIES
+from pgfactory.activities.copy.activity import side_type, unsupported_pair
 from pgfactory.activities.copy.partitions import partition_setting_problems
 from pgfactory.engine.control_activities import CONTROL_FLOW
 from pgfactory.engine.outcome import upstream_names
@@ -24,7 +25,7 @@ from pgfactory.models.factory import Factory, ResourceKind, load_factory
 from pgfactory.models.problems import Problem
 from pgfactory.models.resources import FactoryResource, PipelineResource
 from pgfactory.models.validation import validate_resources
-from pgfactory.models.values import as_flag
+from pgfactory.models.values import as_flag, is_expression_text
 
 CONDITIONS = {"succeeded", "failed", "skipped", "completed"}
 ITERATION_CONTAINERS = {"ForEach", "Until"}
@@ -175,8 +176,33 @@ class _PipelineCheck:
 
     def _check_copy(self, activity: dict[str, Any], path: str) -> None:
         properties = activity.get("typeProperties")
-        for property_path, message in partition_setting_problems(properties if isinstance(properties, dict) else {}):
+        properties = properties if isinstance(properties, dict) else {}
+        for property_path, message in partition_setting_problems(properties):
             self._problem(f"{path}.typeProperties.{property_path}", message)
+        dataset_types: dict[str, str] = {}
+        for key, side in (("inputs", "source"), ("outputs", "sink")):
+            references = activity.get(key)
+            if not isinstance(references, list) or len(references) != 1:
+                self._problem(f"{path}.{key}", f"a Copy activity needs exactly one dataset in {key}")
+                continue
+            dataset = self.factory.datasets.get(str(references[0].get("referenceName"))) \
+                if isinstance(references[0], dict) else None
+            if dataset is not None:
+                dataset_types[side] = dataset.properties.type
+        if len(dataset_types) == 2:
+            problem = unsupported_pair(dataset_types["source"], dataset_types["sink"])
+            if problem:
+                self._problem(f"{path}.inputs", problem)
+                return
+        for side, suffix in (("source", "Source"), ("sink", "Sink")):
+            declared = properties.get(side, {}).get("type") if isinstance(properties.get(side), dict) else None
+            expected = side_type(dataset_types[side], suffix) if side in dataset_types else None
+            if declared is None:
+                self._problem(f"{path}.typeProperties.{side}", f"a Copy activity needs a {side} with a type")
+            elif expected and isinstance(declared, str) and not is_expression_text(declared) \
+                    and declared.lower() != expected.lower():
+                self._problem(f"{path}.typeProperties.{side}.type",
+                              f"{declared!r} does not go with the {dataset_types[side]} dataset; use {expected}")
 
     def _check_references(self, activity: dict[str, Any], activity_type: str, path: str) -> None:
         properties = activity.get("typeProperties") if isinstance(activity.get("typeProperties"), dict) else {}

@@ -36,8 +36,8 @@ def run_copy(invocation: ActivityInvocation, control: ActivityControl) -> dict[s
     factory = invocation.factory
     source = resolve_dataset(factory, _only(invocation.activity, "inputs"), where="inputs[0]", types=DATASET_TYPES)
     sink = resolve_dataset(factory, _only(invocation.activity, "outputs"), where="outputs[0]", types=DATASET_TYPES)
-    _expect_type(source_json, _side_type(source, "Source"), "source")
-    _expect_type(sink_json, _side_type(sink, "Sink"), "sink")
+    _expect_type(source_json, side_type(source.type, "Source"), "source")
+    _expect_type(sink_json, side_type(sink.type, "Sink"), "sink")
     translator = properties.get("translator")
     statistics = CopyStatistics(source_type=_store(source), sink_type=_store(sink))
     validate = as_flag(properties.get("validateDataConsistency"), False)
@@ -54,14 +54,24 @@ def run_copy(invocation: ActivityInvocation, control: ActivityControl) -> dict[s
         copy_files_to_postgres(file_endpoint(factory, source, source_json), _postgres_sink(invocation, sink, sink_json),
                                translator, control, statistics, validate=validate, skip=skip)
     else:
-        raise ActivityError(f"Copy from {source.type} to {sink.type}: pgfactory copies between PostgreSQL and files, "
-                            "and between PostgreSQL tables", code="UserErrorUnsupportedCopy")
+        raise ActivityError(unsupported_pair(source.type, sink.type) or "", code="UserErrorUnsupportedCopy")
     return statistics.to_output()
 
 
-def _side_type(dataset: ResolvedDataset, side: str) -> str:
-    """The copy source or sink type that goes with a dataset: AzurePostgreSqlSource, ParquetSink, ..."""
-    return f"AzurePostgreSql{side}" if dataset.type == POSTGRESQL_TABLE else f"{dataset.type}{side}"
+def side_type(dataset_type: str, side: str) -> str:
+    """The copy source or sink type that goes with a dataset type: AzurePostgreSqlSource, ParquetSink, ..."""
+    return f"AzurePostgreSql{side}" if dataset_type == POSTGRESQL_TABLE else f"{dataset_type}{side}"
+
+
+def unsupported_pair(source_type: str, sink_type: str) -> str | None:
+    """Why Copy cannot go from one dataset type to the other, or None when it can."""
+    if source_type not in DATASET_TYPES or sink_type not in DATASET_TYPES:
+        unknown = source_type if source_type not in DATASET_TYPES else sink_type
+        return f"Copy cannot use a {unknown} dataset; pgfactory copies {', '.join(DATASET_TYPES)}"
+    if POSTGRESQL_TABLE not in (source_type, sink_type):
+        return (f"Copy from {source_type} to {sink_type}: pgfactory copies between PostgreSQL and files, "
+                "and between PostgreSQL tables")
+    return None
 
 
 def _store(dataset: ResolvedDataset) -> str:

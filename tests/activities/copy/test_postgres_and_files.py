@@ -176,3 +176,19 @@ def test_a_two_dimensional_array_is_refused_with_a_hint(tables: RunningServer, t
     with pytest.raises(ActivityError, match=r"multidimensional array.*copy it as text \(grid::text\)"):
         run(factory, copy("Source", "File", "AzurePostgreSqlSource", "ParquetSink"))
     assert not (tmp_path / "out" / "rows.parquet").exists()
+
+
+def test_delete_files_after_completion_removes_them_only_after_a_commit(tables: RunningServer, tmp_path: Path) -> None:
+    create(tables, "target", "id int")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.csv").write_text("id\n1\n")
+    factory = factory_with(tables, tmp_path, file_dataset("Csvs", "DelimitedText", "in", firstRowAsHeader=True))
+    settings = {"storeSettings": {"type": "FileServerReadSettings", "deleteFilesAfterCompletion": True}}
+    (folder / "bad.csv").write_text("id\nnot-a-number\n")
+    with pytest.raises(ActivityError):
+        run(factory, copy("Csvs", "Target", "DelimitedTextSource", "AzurePostgreSqlSink", source=settings))
+    assert sorted(path.name for path in folder.iterdir()) == ["bad.csv", "good.csv"]  # nothing committed, nothing deleted
+    (folder / "bad.csv").unlink()
+    run(factory, copy("Csvs", "Target", "DelimitedTextSource", "AzurePostgreSqlSink", source=settings))
+    assert list(folder.iterdir()) == [] and rows(tables, "target") == [(1,)]

@@ -37,7 +37,7 @@ from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL
 from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_staged_skipping
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.postgres_session import cancelled_error
-from pgfactory.connectors.files import SourceFile, list_source_files
+from pgfactory.connectors.files import ReadSettings, SourceFile, delete_source_files, list_source_files
 from pgfactory.connectors.postgres.arrow_session import ArrowSession
 from pgfactory.connectors.postgres.arrow_types import Travel
 from pgfactory.connectors.postgres.arrow_write import TableName, create_staging_table, table_columns, write_batches
@@ -56,6 +56,14 @@ def copy_files_to_postgres(source: FileEndpoint, sink: PostgresSink, translator:
     extras = read_additional_columns(source.settings, file_source=True)
     statistics.method = f"{source.dataset.type} -> Arrow -> binary COPY"
     statistics.files_read = len(files)
+    _write_files(source, sink, files, extras, translator, control, statistics, validate=validate, skip=skip)
+    if ReadSettings.from_dict(source.store_settings).delete_files_after_completion:
+        delete_source_files(files)  # only once the rows are committed
+
+
+def _write_files(source: FileEndpoint, sink: PostgresSink, files: list[SourceFile], extras: tuple[AdditionalColumn, ...],
+                 translator: object, control: ActivityControl, statistics: CopyStatistics, *, validate: bool,
+                 skip: SkipSettings | None) -> None:
     with ArrowSession.open(sink.settings) as session:
         unregister = control.cancellation.on_cancel(session.cancel)
         try:

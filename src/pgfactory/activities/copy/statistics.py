@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pgfactory.store.records import adf_timestamp, utc_now
@@ -26,7 +27,7 @@ class CopyStatistics:
     sink_connections: int = 1
     consistency: dict[str, str] | None = None  # dataConsistencyVerification, when validateDataConsistency is on
     log_file_path: str | None = None  # the session log of skipped rows, when one was written
-    started_at: Any = field(default_factory=utc_now)
+    started_at: datetime = field(default_factory=utc_now)
     _started: float = field(default_factory=time.monotonic)
 
     def progress(self) -> dict[str, int]:

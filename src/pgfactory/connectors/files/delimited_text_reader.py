@@ -32,8 +32,8 @@ from pgfactory.connectors.files.errors import (
     definition_error,
 )
 from pgfactory.connectors.files.evaluated import whole_number
-from pgfactory.connectors.files.format_base import ColumnTypes, FileReader
-from pgfactory.connectors.files.text_io import TextInput
+from pgfactory.connectors.files.format_base import ColumnTypes
+from pgfactory.connectors.files.text_io import TextFileReader, TextInput
 from pgfactory.models.file_datasets import DelimitedTextReadSettings
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ _COLUMN_COUNT = re.compile(r"Expected (\d+) columns, got (\d+)")
 _PLACEHOLDER = "\uffff"
 
 
-class DelimitedTextReader(FileReader):
+class DelimitedTextReader(TextFileReader):
     def __init__(
         self,
         text_format: DelimitedTextFormat,
@@ -72,9 +72,7 @@ class DelimitedTextReader(FileReader):
             delimiter=text_format.column_delimiter, quote_char=quote or False,
             escape_char=escape if escape and escape != quote else False, double_quote=True,
             newlines_in_values=True, ignore_empty_lines=True)
-        self._input: TextInput | None = None
         self._reader: pa.RecordBatchReader | None = None
-        self._schema = pa.schema([])
         raw_names = self._raw_column_names()
         if raw_names is None:
             return  # an empty file: no columns, no rows
@@ -94,18 +92,6 @@ class DelimitedTextReader(FileReader):
             raise self._not_encoded(error) from error
         schema = self._reader.schema
         self._schema = pa.schema([field.with_name(self._raw(field.name)) for field in schema])
-
-    @property
-    def schema(self) -> pa.Schema:
-        return self._schema
-
-    @property
-    def bytes_read(self) -> int:
-        return self._input.bytes_read if self._input is not None else self.path.stat().st_size
-
-    def close(self) -> None:
-        if self._input is not None:
-            self._input.close()
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         if self._reader is None:

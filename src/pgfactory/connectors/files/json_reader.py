@@ -26,8 +26,8 @@ import pyarrow.json as pa_json
 
 from pgfactory.connectors.files.conversion import cast_columns
 from pgfactory.connectors.files.errors import FILE_FORMAT_INVALID, TYPE_CONVERSION_FAILURE, FileStoreError
-from pgfactory.connectors.files.format_base import ColumnTypes, FileReader
-from pgfactory.connectors.files.text_io import TextInput
+from pgfactory.connectors.files.format_base import ColumnTypes
+from pgfactory.connectors.files.text_io import TextFileReader, TextInput
 
 if TYPE_CHECKING:
     from pgfactory.connectors.files.json_format import JsonFormat
@@ -38,7 +38,7 @@ _PROBE_BYTES = 1 << 16
 _LEADING = b"\xef\xbb\xbf \t\r\n"
 
 
-class JsonReader(FileReader):
+class JsonReader(TextFileReader):
     def __init__(
         self,
         json_format: JsonFormat,
@@ -52,14 +52,12 @@ class JsonReader(FileReader):
         self._format = json_format
         self._column_types = dict(column_types or {})
         self._array_batch_rows = array_batch_rows
-        self._schema = pa.schema([])
         self._objects: Iterator[Any] | None = None
         self._first_batch: pa.RecordBatch | None = None
         self._array_schema: pa.Schema | None = None
         self._arrow_reader: pa.RecordBatchReader | None = None
         self._order: list[str] = []
         first, byte_order_mark = self._first_character()
-        self._input: TextInput | None = None
         if not first:
             return  # an empty file
         self._input = self._open_input()
@@ -78,18 +76,6 @@ class JsonReader(FileReader):
         except BaseException:
             self.close()
             raise
-
-    @property
-    def schema(self) -> pa.Schema:
-        return self._schema
-
-    @property
-    def bytes_read(self) -> int:
-        return self._input.bytes_read if self._input is not None else self.path.stat().st_size
-
-    def close(self) -> None:
-        if self._input is not None:
-            self._input.close()
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         if self._arrow_reader is not None:

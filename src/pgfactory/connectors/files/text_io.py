@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 
 from pgfactory.connectors.files.compression import Compression, inflate
+from pgfactory.connectors.files.format_base import FileReader
 
 UTF8 = "utf-8"
 _CHUNK_BYTES = 1 << 20
@@ -161,3 +162,24 @@ def _skip_lines(chunks: Iterator[bytes], count: int) -> Iterator[bytes]:
             yield from chunks
             return
     # The stream ended while still skipping: what is left is part of the lines to skip.
+
+
+class TextFileReader(FileReader):
+    """A reader of a text file (delimited text, JSON) through a :class:`TextInput` opened on demand."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._input: TextInput | None = None
+        self._schema = pa.schema([])
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self._schema
+
+    @property
+    def bytes_read(self) -> int:
+        return self._input.bytes_read if self._input is not None else self.path.stat().st_size
+
+    def close(self) -> None:
+        if self._input is not None:
+            self._input.close()

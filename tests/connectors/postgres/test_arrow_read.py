@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,10 +43,23 @@ def test_infinities_follow_duckdb(pg_settings: PostgresConnectionSettings) -> No
     assert table.column("tz").cast(pa.int64()).to_pylist() == [INT64_MAX, -INT64_MAX, 946_684_800_000_000]
 
 
+def test_numerics_narrow_and_wide_read_as_exact_decimals(pg_settings: PostgresConnectionSettings) -> None:
+    # numeric(18,4) travels in its binary form (decoded with numpy), numeric(30,4) as text.
+    query = ("SELECT v::numeric(18,4) AS narrow, v::numeric(30,4) AS wide, v::numeric(18,4)::text AS text"
+             " FROM (SELECT ((g - 5000) * 123456789.0123)::numeric(18,4) AS v FROM generate_series(1, 10000) AS g"
+             " UNION ALL SELECT NULL) AS s")
+    table = _read(pg_settings, query)
+    assert table.schema.field("narrow").type == pa.decimal128(18, 4)
+    expected = [None if text is None else Decimal(text) for text in table.column("text").to_pylist()]
+    assert table.column("narrow").to_pylist() == expected
+    assert table.column("wide").to_pylist() == expected
+
+
 @pytest.mark.parametrize(("query", "message"), [
     ("SELECT '{{1,2},{3,4}}'::int[] AS m", r"'m' \(integer\[\]\) holds a multidimensional array.*m::text"),
     ("SELECT '[0:1]={1,2}'::int[] AS m", r"lower bound is not 1"),
-    ("SELECT 'NaN'::numeric(10,2) AS n", r"'n' \(numeric\(10,2\)\) holds NaN.*n::text"),
+    ("SELECT 'NaN'::numeric(10,2) AS n", r"'n' \(numeric\(10,2\)\) holds NaN.*n::text"),  # binary form
+    ("SELECT 'NaN'::numeric(30,2) AS n", r"'n' \(numeric\(30,2\)\) holds NaN.*n::text"),  # text form
     ("SELECT '294276-12-31 23:59:59'::timestamp AS t", r"'t' holds a timestamp after 294247-01-10"),
 ])
 def test_values_arrow_cannot_hold_are_refused_with_the_way_out(pg_settings: PostgresConnectionSettings, query: str,

@@ -28,14 +28,17 @@ from pgfactory.connectors.postgres.arrow_types import (
     TEMPORAL_WITH_INFINITY,
     PgColumn,
     Travel,
+    numeric_precision,
 )
 from pgfactory.connectors.postgres.arrow_values import (
     conversion_error,
     decimals_from_strings,
     infinities_from_driver,
     map_list_values,
+    nan_error,
 )
 from pgfactory.connectors.postgres.connection import connect
+from pgfactory.connectors.postgres.numeric_wire import MAX_INT64_PRECISION, NotANumber, decimals_from_wire
 from pgfactory.connectors.postgres.sql_text import split_statements
 from pgfactory.connectors.postgres.statement_errors import statement_error
 from pgfactory.errors import ActivityError
@@ -87,7 +90,8 @@ def wrapped_query(query: str, columns: list[PgColumn]) -> tuple[str, list[int]]:
         raise ActivityError(f"a source query must be exactly one statement; this one has {len(statements)}",
                             code=TRANSFER_FAILED, failure_type="UserError")
     body = statements[0]
-    needs_wrap = any(column.travel is Travel.TEXT or column.element_oid is not None for column in columns)
+    needs_wrap = any(column.travel is Travel.TEXT or column.element_oid is not None or _numeric_on_wire(column)
+                     for column in columns)
     if not columns or not needs_wrap:
         return body, []
     items, checks, checked = [], [], []
@@ -95,6 +99,9 @@ def wrapped_query(query: str, columns: list[PgColumn]) -> tuple[str, list[int]]:
         name = f'q."c{index}"'
         if column.travel is Travel.TEXT:
             items.append(f'{name}::text AS "c{index}"')
+            continue
+        if _numeric_on_wire(column):
+            items.append(f'numeric_send({name}) AS "c{index}"')
             continue
         items.append(f'{name} AS "c{index}"')
         if column.element_oid is not None:
@@ -206,10 +213,21 @@ class QueryStream:
         self._session.close()
 
 
+def _numeric_on_wire(column: PgColumn) -> bool:
+    """Whether ``column`` is read in numeric's binary form (a numeric(p,s) small enough for int64)."""
+    precision = numeric_precision(column.typmod) if column.type_oid == NUMERIC else None
+    return precision is not None and precision[0] <= MAX_INT64_PRECISION
+
+
 def _finish_column(column: PgColumn, array: pa.Array) -> pa.Array:
     """The driver's array for ``column`` in the documented Arrow representation."""
     if column.travel is Travel.TEXT:
         return array
+    if _numeric_on_wire(column):
+        try:
+            return decimals_from_wire(array, column.arrow_type())
+        except NotANumber:
+            raise nan_error(column.name, column.type_name) from None
     if column.element_oid == NUMERIC:
         decimal = column.arrow_type().value_type
         return map_list_values(array, lambda values: decimals_from_strings(

@@ -114,11 +114,13 @@ def decimals_from_strings(array: pa.Array, decimal: pa.DataType, *, column: str,
         return pc.cast(strings, decimal)
     except pa.ArrowInvalid:
         if pc.any(pc.equal(strings, "nan")).as_py():
-            raise conversion_error(
-                f"column {column!r} ({pg_type}) holds NaN, which an Arrow decimal cannot hold; "
-                f"copy it as text ({column}::text) to keep it", column=column,
-            ) from None
+            raise nan_error(column, pg_type) from None
         raise
+
+
+def nan_error(column: str, pg_type: str) -> ActivityError:
+    return conversion_error(f"column {column!r} ({pg_type}) holds NaN, which an Arrow decimal cannot hold; "
+                            f"copy it as text ({column}::text) to keep it", column=column)
 
 
 def map_list_values(array: pa.Array, convert: Callable[[pa.Array], pa.Array]) -> pa.Array:

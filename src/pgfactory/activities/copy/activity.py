@@ -16,7 +16,14 @@ from pgfactory.activities.copy.additional_columns import read_additional_columns
 from pgfactory.activities.copy.file_endpoints import FILE_DATASETS, file_endpoint
 from pgfactory.activities.copy.files_to_postgres import copy_files_to_postgres
 from pgfactory.activities.copy.partitions import read_partition_settings
-from pgfactory.activities.copy.postgres_sink import BULK_INSERT, COPY_COMMAND, UPSERT, PostgresSink
+from pgfactory.activities.copy.postgres_sink import (
+    BULK_INSERT,
+    COPY_COMMAND,
+    DEFAULT_WRITE_BATCH_SIZE,
+    DEFAULT_WRITE_BATCH_TIMEOUT,
+    UPSERT,
+    PostgresSink,
+)
 from pgfactory.activities.copy.postgres_to_files import copy_postgres_to_files
 from pgfactory.activities.copy.postgres_to_postgres import PostgresSource, copy_postgres_to_postgres
 from pgfactory.activities.copy.skip_rows import read_skip_settings
@@ -24,6 +31,7 @@ from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.datasets import POSTGRESQL_TABLE, ResolvedDataset, resolve_dataset, table_identifier, table_name
 from pgfactory.activities.postgres_session import resolve_linked_service, statement_timeout
 from pgfactory.errors import ActivityError
+from pgfactory.models.timespan import parse_timespan
 from pgfactory.models.values import as_flag
 
 DATASET_TYPES = (POSTGRESQL_TABLE, *FILE_DATASETS)
@@ -136,4 +144,27 @@ def _postgres_sink(invocation: ActivityInvocation, dataset: ResolvedDataset, sin
     script = sink.get("preCopyScript")
     parts = table_name(dataset)
     return PostgresSink(linked_service.name, settings, table_identifier(dataset), ".".join(parts), tuple(parts),
-                        method, tuple(keys), script if isinstance(script, str) and script.strip() else None)
+                        method, tuple(keys), script if isinstance(script, str) and script.strip() else None,
+                        write_batch_size=_write_batch_size(sink.get("writeBatchSize")),
+                        write_batch_timeout=_seconds(sink.get("writeBatchTimeout") or DEFAULT_WRITE_BATCH_TIMEOUT,
+                                                     "sink.writeBatchTimeout"))
+
+
+def _write_batch_size(value: Any) -> int:
+    if value is None or value == "":
+        return DEFAULT_WRITE_BATCH_SIZE
+    try:
+        size = int(str(value))
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ActivityError(f"sink.writeBatchSize must be a whole number of rows of at least 1, got {value!r}",
+                            code="UserErrorInvalidCopy")
+    return size
+
+
+def _seconds(value: Any, property_name: str) -> float | None:
+    try:
+        return parse_timespan(str(value)).total_seconds() or None
+    except ValueError as error:
+        raise ActivityError(f"{property_name}: {error}", code="UserErrorInvalidTimeout") from None

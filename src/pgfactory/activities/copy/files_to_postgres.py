@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -31,6 +32,8 @@ from pgfactory.activities.copy.postgres_sink import (
     keys_without_constraint,
     merge_statement,
     primary_key_query,
+    staged_batches,
+    staged_pages_query,
     upsert_keys,
 )
 from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL
@@ -38,11 +41,12 @@ from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_stagin
 from pgfactory.activities.copy.statistics import CopyStatistics
 from pgfactory.activities.postgres_session import cancelled_error
 from pgfactory.connectors.files import ReadSettings, SourceFile, delete_source_files, list_source_files
-from pgfactory.connectors.postgres.arrow_session import ArrowSession
+from pgfactory.connectors.postgres.arrow_session import QUERY_CANCELED, ArrowSession
 from pgfactory.connectors.postgres.arrow_types import Travel
 from pgfactory.connectors.postgres.arrow_write import TableName, create_staging_table, table_columns, write_batches
 from pgfactory.connectors.postgres.sql_text import split_statements
 from pgfactory.errors import ActivityError, DefinitionError
+from pgfactory.models.timespan import format_timespan
 
 _NO_UNIQUE_CONSTRAINT = "42P10"
 
@@ -88,7 +92,7 @@ def _write_files(source: FileEndpoint, sink: PostgresSink, files: list[SourceFil
                 if validate:  # the rows written (for BulkInsert and Upsert: staged) against the rows read
                     check_counts(statistics.rows_read, statistics.rows_copied, statistics.rows_skipped)
                 if target is not table:
-                    statistics.rows_copied = _merge(session, sink, target, names)
+                    statistics.rows_copied = _merge(session, sink, target, names, statistics.rows_copied)
             if validate:
                 statistics.consistency = verification(statistics.rows_skipped)
             session.commit()
@@ -176,15 +180,27 @@ def _batches(source: FileEndpoint, files: list[SourceFile], extras: tuple[Additi
             statistics.data_read = bytes_before
 
 
-def _merge(session: ArrowSession, sink: PostgresSink, staging: TableName, names: list[str]) -> int:
+def _merge(session: ArrowSession, sink: PostgresSink, staging: TableName, names: list[str], rows: int) -> int:
     keys = upsert_keys(sink, names, lambda: [row[0] for row in session.execute(
         primary_key_query(sink).as_string(None), where="looking up the primary key")])
-    statement = merge_statement(sink, sql.Identifier(*([staging.schema] if staging.schema else []), staging.name),
-                                names, keys)
-    try:
-        session.execute(statement.as_string(None), where=f"{sink.write_method} into {sink.table_text}")
-    except ActivityError as error:
-        if any(detail.get("sqlstate") == _NO_UNIQUE_CONSTRAINT for detail in error.details):
-            raise keys_without_constraint(sink, keys, error.message) from None
-        raise
-    return max(int(session.cursor.rowcount), 0)
+    table = sql.Identifier(*([staging.schema] if staging.schema else []), staging.name)
+    [(pages,)] = session.execute(staged_pages_query(table).as_string(None), where="sizing the staging table")
+    # Each batch's bound, as the server's statement_timeout (reset at the commit that follows).
+    timeout_ms = round((sink.write_batch_timeout or 0) * 1000)
+    session.execute(f"SET LOCAL statement_timeout = {timeout_ms}", where="setting writeBatchTimeout")
+    written = 0
+    for batch in staged_batches(int(pages), rows, sink.write_batch_size):
+        where = f"{sink.write_method} into {sink.table_text}"
+        try:
+            session.execute(merge_statement(sink, table, names, keys, batch).as_string(None), where=where)
+        except ActivityError as error:
+            sqlstates = {detail.get("sqlstate") for detail in error.details}
+            if _NO_UNIQUE_CONSTRAINT in sqlstates:
+                raise keys_without_constraint(sink, keys, error.message) from None
+            if QUERY_CANCELED in sqlstates and timeout_ms:
+                raise ActivityError(f"{where}: a batch of about {sink.write_batch_size:,} rows took longer than "
+                                    f"sink.writeBatchTimeout ({format_timespan(timedelta(milliseconds=timeout_ms))})",
+                                    code=error.code, failure_type="UserError", details=error.details) from None
+            raise
+        written += max(int(session.cursor.rowcount), 0)
+    return written

@@ -140,7 +140,7 @@ def copy_postgres_to_postgres(source: PostgresSource, sink: PostgresSink, transl
                                     checksum(writer, sink_rows) - before)
                 statistics.consistency = verification(statistics.rows_skipped)
             if staging is not None:
-                statistics.rows_copied = merge_staged(writer, writer_guard, sink, staging, pairs)
+                statistics.rows_copied = merge_staged(writer, writer_guard, sink, staging, pairs, statistics.rows_copied)
 
 
 def _copy_skipping(source: PostgresSource, sink: PostgresSink, writer: psycopg.Connection[Any], guard: StatementGuard,

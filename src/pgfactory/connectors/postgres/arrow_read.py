@@ -8,7 +8,9 @@ the query as a binary COPY and decodes it in C into batches of about ``batch_byt
 Columns whose type the driver cannot carry exactly travel as PostgreSQL text: the query is
 wrapped as ``SELECT q.c0, q.c1::text, ... FROM (<query>) AS q(c0, c1, ...)`` (positional names,
 so duplicate or odd column names are harmless), with a check per native array column that fails
-the read on a value Arrow's one-dimensional list cannot hold. See :mod:`.arrow_types` for the
+the read on a value Arrow's one-dimensional list cannot hold. A ``numeric(p,s)`` with ``p <= 18``
+is asked for as ``numeric_send(c)``, its binary form, which :mod:`.numeric_wire` decodes in bulk:
+the driver would spell it as text at several times the cost. See :mod:`.arrow_types` for the
 mapping and :mod:`.arrow_values` for the conversions applied to each batch.
 """
 

@@ -184,3 +184,20 @@ def test_copy_needs_a_source_and_a_sink() -> None:
     found = copy_factory_problems("Table", "Table")
     assert [path for path, _ in found] == ["properties.activities[0].typeProperties.source",
                                            "properties.activities[0].typeProperties.sink"]
+
+
+def test_copy_type_conversion_settings_are_checked_where_they_apply() -> None:
+    sides = {"source": {"type": "AzurePostgreSqlSource"}, "sink": {"type": "DelimitedTextSink"}}
+    settings = {"culture": "fr-fr", "dateTimeFormat": "yyyy-MM-dd'", "treatBooleanAsNumber": "sometimes",
+                "dateTimeOffsetFormat": "@concat('yyyy', '-MM')", "timeSpanFormat": "c"}
+    found = copy_factory_problems("Table", "Csv", **sides, translator={
+        "type": "TabularTranslator", "typeConversion": True, "typeConversionSettings": settings})
+    prefix = "properties.activities[0].typeProperties.translator.typeConversionSettings"
+    assert {path: message.split(";")[0] for path, message in found} == {
+        f"{prefix}.culture": "pgfactory converts with the en-US (or invariant, \"\") culture only, got 'fr-fr'",
+        f"{prefix}.dateTimeFormat": "not a .NET date and time format: the quoted text starting at position 10 has no closing '",
+        f"{prefix}.treatBooleanAsNumber": "expected true, false or an expression, got str 'sometimes'",
+        f"{prefix}.timeSpanFormat": "not implemented by pgfactory",
+    }
+    assert copy_factory_problems("Table", "Csv", **sides, translator={
+        "type": "TabularTranslator", "typeConversion": False, "typeConversionSettings": settings}) == []

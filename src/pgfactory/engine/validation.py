@@ -18,6 +18,7 @@ from typing import Any
 from pgfactory.activities import EXECUTION_ACTIVITIES
 from pgfactory.activities.copy.activity import side_type, unsupported_pair
 from pgfactory.activities.copy.partitions import partition_setting_problems
+from pgfactory.activities.copy.type_conversion import type_conversion_problems
 from pgfactory.engine.control_activities import CONTROL_FLOW
 from pgfactory.engine.outcome import upstream_names
 from pgfactory.expressions.analysis import Reference, check_syntax, references
@@ -177,7 +178,8 @@ class _PipelineCheck:
     def _check_copy(self, activity: dict[str, Any], path: str) -> None:
         properties = activity.get("typeProperties")
         properties = properties if isinstance(properties, dict) else {}
-        for property_path, message in partition_setting_problems(properties):
+        for property_path, message in [*partition_setting_problems(properties),
+                                       *type_conversion_problems(properties.get("translator"))]:
             self._problem(f"{path}.typeProperties.{property_path}", message)
         dataset_types: dict[str, str] = {}
         for key, side in (("inputs", "source"), ("outputs", "sink")):

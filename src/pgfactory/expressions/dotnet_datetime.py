@@ -20,9 +20,10 @@ fractional digit (``fffffff``) is always 0 here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["DateTimeFormatError", "format_datetime"]
+__all__ = ["DateTimeFormatError", "FormatToken", "custom_pattern", "format_datetime", "format_tokens"]
 
 
 class DateTimeFormatError(ValueError):
@@ -35,6 +36,8 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "October", "November", "December")
 _ERA_NAME = "A.D."
 _AM, _PM = "AM", "PM"
+SPECIFIERS = frozenset("hHmsdMyfFtgzK")
+"""The letters a custom pattern reads as specifiers; every other character is literal text."""
 
 _ROUND_TRIP = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK"
 _RFC1123 = "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'"
@@ -76,28 +79,86 @@ def format_datetime(value: datetime, format: str) -> str:
     FormatException (an unknown one-character format, ``fffffffff``, an unclosed quote, a
     trailing ``\\`` or ``%``).
     """
+    pattern = custom_pattern(format)
+    if len(format) == 1 and format in _CONVERTED_TO_UTC and value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return _format_custom(value, pattern)
+
+
+def custom_pattern(format: str) -> str:
+    """The custom pattern ``format`` stands for: a standard (one-character) format's en-US
+    pattern, ``G``'s for an empty format, else the format itself."""
     if format == "":
         format = "G"
-    if len(format) == 1:
-        pattern = _STANDARD_PATTERNS.get(format)
-        if pattern is None:
-            raise DateTimeFormatError(
-                f"'{format}' is not a .NET standard date and time format "
-                f"(one of {', '.join(_STANDARD_PATTERNS)}); write '%{format}' for the single custom specifier"
-            )
-        if format in _CONVERTED_TO_UTC and value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return _format_custom(value, pattern)
-    return _format_custom(value, format)
+    if len(format) != 1:
+        return format
+    pattern = _STANDARD_PATTERNS.get(format)
+    if pattern is None:
+        raise DateTimeFormatError(
+            f"'{format}' is not a .NET standard date and time format "
+            f"(one of {', '.join(_STANDARD_PATTERNS)}); write '%{format}' for the single custom specifier"
+        )
+    return pattern
+
+
+@dataclass(frozen=True)
+class FormatToken:
+    """One element of a custom pattern: a specifier letter (``specifier``) repeated ``count``
+    times, or literal text (``specifier`` empty, the text in ``text``)."""
+
+    specifier: str
+    count: int = 0
+    text: str = ""
+
+
+def format_tokens(pattern: str) -> list[FormatToken]:
+    """A custom pattern as .NET reads it: specifiers with their repeat counts, and the literal
+    text between them (quoted, escaped or plain) merged. Raises DateTimeFormatError for an
+    unclosed quote, a trailing ``\\`` or ``%``, and more than 7 fraction digits."""
+    tokens: list[FormatToken] = []
+
+    def literal(text: str) -> None:
+        if tokens and not tokens[-1].specifier:
+            tokens[-1] = FormatToken("", text=tokens[-1].text + text)
+        else:
+            tokens.append(FormatToken("", text=text))
+
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        run = 1 if char == "K" else _run_length(pattern, index)
+        if char in SPECIFIERS:
+            if char in "fF" and run > 7:
+                raise DateTimeFormatError(f"at most 7 fraction digits can be written; the format asks for {run}")
+            tokens.append(FormatToken(char, run))
+        elif char in "'\"":
+            text, run = _quoted_literal(pattern, index)
+            literal(text)
+        elif char == "%":
+            run = 2
+            if index + 1 >= len(pattern) or pattern[index + 1] == "%":
+                raise DateTimeFormatError("'%' must be followed by one custom format specifier")
+            tokens.extend(format_tokens(pattern[index + 1]))
+        elif char == "\\":
+            run = 2
+            if index + 1 >= len(pattern):
+                raise DateTimeFormatError("the format ends with an escape character '\\'")
+            literal(pattern[index + 1])
+        else:
+            # ':' and '/' are en-US's time and date separators, the same characters; the rest is literal.
+            run = 1
+            literal(char)
+        index += run
+    return tokens
 
 
 def _format_custom(value: datetime, pattern: str) -> str:
     out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        run = _run_length(pattern, index)
-        if char in "hHms":
+    for token in format_tokens(pattern):
+        char, run = token.specifier, token.count
+        if not char:
+            out.append(token.text)
+        elif char in "hHms":
             number = {"h": value.hour % 12 or 12, "H": value.hour, "m": value.minute, "s": value.second}[char]
             out.append(_digits(number, min(run, 2)))
         elif char == "d":
@@ -115,27 +176,8 @@ def _format_custom(value: datetime, pattern: str) -> str:
             out.append(_ERA_NAME)
         elif char == "z":
             out.append(_offset_text(_offset_for_z(value), run))
-        elif char == "K":
-            run = 1
+        else:  # K
             out.append(_round_trip_zone(value))
-        elif char in "'\"":
-            literal, run = _quoted_literal(pattern, index)
-            out.append(literal)
-        elif char == "%":
-            run = 2
-            if index + 1 >= len(pattern) or pattern[index + 1] == "%":
-                raise DateTimeFormatError("'%' must be followed by one custom format specifier")
-            out.append(_format_custom(value, pattern[index + 1]))
-        elif char == "\\":
-            run = 2
-            if index + 1 >= len(pattern):
-                raise DateTimeFormatError("the format ends with an escape character '\\'")
-            out.append(pattern[index + 1])
-        else:
-            # ':' and '/' are en-US's time and date separators, the same characters; the rest is literal.
-            run = 1
-            out.append(char)
-        index += run
     return "".join(out)
 
 
@@ -161,8 +203,6 @@ def _month_name(month: int, *, abbreviated: bool) -> str:
 
 
 def _append_fraction(out: list[str], value: datetime, count: int, *, trim: bool) -> None:
-    if count > 7:
-        raise DateTimeFormatError(f"at most 7 fraction digits can be written; the format asks for {count}")
     ticks_in_second = value.microsecond * 10
     digits = str(ticks_in_second // 10 ** (7 - count)).zfill(count)
     if not trim:

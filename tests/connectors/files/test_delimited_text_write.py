@@ -65,7 +65,11 @@ def test_typed_columns_are_rendered_as_text(server: FileServer) -> None:
     })
     assert written(server, table) == (
         # bytea's \x text holds the escape character, so it is quoted and the backslash doubled
-        b'12.50,0.1,true,2024-02-29,2024-01-02 03:04:05.000000Z,"\\\\x00ff","[1,2]","{\\"k\\":\\"v\\"}"\r\n')
+        b'12.50,0.1,True,2024-02-29,2024-01-02 03:04:05.000000Z,"\\\\x00ff","[1,2]","{\\"k\\":\\"v\\"}"\r\n')
+
+
+def test_booleans_are_written_as_dotnet_writes_them(server: FileServer) -> None:
+    assert written(server, pa.table({"b": [True, False, None]})) == b"True\r\nFalse\r\n\r\n"
 
 
 @pytest.mark.parametrize("options", [

@@ -1,8 +1,9 @@
 """Which source column goes to which sink column: ADF's default mapping by name, or the translator's.
 
-Default (no ``translator``): every source column goes to the sink column of the same name, matched
-case-sensitively; a source column the sink lacks is an error, sink columns the source lacks keep
-their defaults. A ``TabularTranslator`` lists the pairs itself, by name or by 1-based ordinal.
+Default (no ``translator``, or one without ``mappings``): every source column goes to the sink
+column of the same name, matched case-sensitively; a source column the sink lacks is an error,
+sink columns the source lacks keep their defaults. A ``TabularTranslator`` lists the pairs
+itself, by name or by 1-based ordinal.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def map_names(source: list[str], sink: list[str] | None, translator: Any, *, sin
     ``sink`` is None when the sink takes whatever names it is given (a file): then the default
     mapping keeps the source's names, and a translator's sink names are free.
     """
-    if translator is None:
+    if translator is None or (isinstance(translator, dict) and "mappings" not in translator):
+        # A translator without mappings (only typeConversion settings, as ADF's UI writes one) maps by name.
         missing = [name for name in source if sink is not None and name not in sink]
         if missing:
             raise ActivityError(

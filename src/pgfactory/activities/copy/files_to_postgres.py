@@ -39,6 +39,7 @@ from pgfactory.activities.copy.postgres_sink import (
 from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL
 from pgfactory.activities.copy.skip_rows import SkipSettings, create_text_staging, write_staged_skipping
 from pgfactory.activities.copy.statistics import CopyStatistics
+from pgfactory.activities.copy.type_conversion import DateTimeParsing, read_type_conversion
 from pgfactory.activities.postgres_session import cancelled_error
 from pgfactory.connectors.files import ReadSettings, SourceFile, delete_source_files, list_source_files
 from pgfactory.connectors.postgres.arrow_session import QUERY_CANCELED, ArrowSession
@@ -72,21 +73,22 @@ def _write_files(source: FileEndpoint, sink: PostgresSink, files: list[SourceFil
         unregister = control.cancellation.on_cancel(session.cancel)
         try:
             table, columns = table_columns(session, TableName(sink.table_parts[-1], (sink.table_parts[:-1] or [None])[0]))
+            parsing = read_type_conversion(translator).date_parsing(columns, as_text=skip is not None)
             for statement in split_statements(sink.pre_copy_script or ""):
                 session.execute(statement, where="The sink's preCopyScript")
             if files:
                 sink_names = [column.name for column in columns]
                 names, column_types = _plan(source, files[0], extras, sink_names, translator, sink,
                                             {column.name: column.arrow_type() for column in columns
-                                             if column.travel is Travel.NATIVE})
+                                             if column.travel is Travel.NATIVE and column.name not in parsing.formats})
                 if skip is not None:
                     _write_skipping(session, source, files, extras, sink_names, names, translator, sink, control,
-                                    statistics, skip, validate=validate)
+                                    statistics, skip, validate=validate, parsing=parsing)
                     session.commit()
                     return
                 target = table if sink.write_method == COPY_COMMAND else create_staging_table(session, table, names)
                 batches = _batches(source, files, extras, sink_names, names, column_types, translator, sink, control,
-                                   statistics)
+                                   statistics, parsing=parsing)
                 statistics.rows_copied = write_batches(session, target, names, batches).rows
                 statistics.data_written = statistics.data_read
                 if validate:  # the rows written (for BulkInsert and Upsert: staged) against the rows read
@@ -106,7 +108,8 @@ def _write_files(source: FileEndpoint, sink: PostgresSink, files: list[SourceFil
 
 def _write_skipping(session: ArrowSession, source: FileEndpoint, files: list[SourceFile], extras: tuple[AdditionalColumn, ...],
                     sink_names: list[str], names: list[str], translator: object, sink: PostgresSink,
-                    control: ActivityControl, statistics: CopyStatistics, skip: SkipSettings, *, validate: bool) -> None:
+                    control: ActivityControl, statistics: CopyStatistics, skip: SkipSettings, *, validate: bool,
+                    parsing: DateTimeParsing) -> None:
     """Every value as text into a staging table, then only the rows that fit into the target (see :mod:`.skip_rows`)."""
     statistics.method = f"{source.dataset.type} -> Arrow -> text staging, incompatible rows skipped"
 
@@ -115,7 +118,8 @@ def _write_skipping(session: ArrowSession, source: FileEndpoint, files: list[Sou
 
     staging = create_text_staging(run, names)
     # No column types: delimited text stays text, so a bad value reaches the server's check instead of failing the read.
-    batches = _batches(source, files, extras, sink_names, names, None, translator, sink, control, statistics)
+    batches = _batches(source, files, extras, sink_names, names, None, translator, sink, control, statistics,
+                       parsing=parsing)
     write_batches(session, TableName(staging, "pg_temp"), names, batches)
     statistics.data_written = statistics.data_read
     write_staged_skipping(run, sink, staging, names, skip, statistics, validate=validate)
@@ -154,7 +158,7 @@ def _source_names(file_names: list[str], extras: tuple[AdditionalColumn, ...]) -
 def _batches(source: FileEndpoint, files: list[SourceFile], extras: tuple[AdditionalColumn, ...], sink_names: list[str],
              names: list[str],
              column_types: dict[str, pa.DataType] | None, translator: object, sink: PostgresSink, control: ActivityControl,
-             statistics: CopyStatistics) -> Iterator[pa.RecordBatch]:
+             statistics: CopyStatistics, *, parsing: DateTimeParsing) -> Iterator[pa.RecordBatch]:
     next_report = time.monotonic()
     bytes_before = 0  # bytes of the files already read
     for file in files:
@@ -169,7 +173,8 @@ def _batches(source: FileEndpoint, files: list[SourceFile], extras: tuple[Additi
                 if control.cancellation.cancelled:
                     raise cancelled_error(control.cancellation)
                 batch = add_to_batch(batch, extras, file.relative_path)
-                yield pa.RecordBatch.from_arrays([batch.column(index) for index, _ in selection], names=names)
+                yield parsing.apply(pa.RecordBatch.from_arrays([batch.column(index) for index, _ in selection], names=names),
+                                    file=file.relative_path, rows_before=reader.rows_read - batch.num_rows)
                 statistics.rows_read += batch.num_rows
                 statistics.data_read = bytes_before + reader.bytes_read
                 if time.monotonic() >= next_report:

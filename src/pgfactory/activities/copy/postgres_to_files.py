@@ -31,6 +31,7 @@ from pgfactory.activities.copy.partitions import NONE, Partition
 from pgfactory.activities.copy.postgres_to_postgres import PROGRESS_INTERVAL, PostgresSource
 from pgfactory.activities.copy.read_ahead import read_ahead
 from pgfactory.activities.copy.statistics import CopyStatistics
+from pgfactory.activities.copy.type_conversion import read_type_conversion
 from pgfactory.activities.postgres_session import cancelled_error
 from pgfactory.connectors.files import FileFormat, FileSink, SinkSettings, SinkTarget, plan_sink_targets
 from pgfactory.connectors.postgres.arrow_read import read_query
@@ -41,7 +42,8 @@ from pgfactory.errors import ActivityError, DefinitionError
 def copy_postgres_to_files(source: PostgresSource, sink: FileEndpoint, translator: object, control: ActivityControl,
                            statistics: CopyStatistics, *, default_stem: str, validate: bool = False) -> None:
     try:
-        settings = sink.format.sink_settings(sink.format_settings)
+        settings = replace(sink.format.sink_settings(sink.format_settings),
+                           text_style=read_type_conversion(translator).text_style())
         [target] = plan_sink_targets(sink.server, sink.format.location, sink.store_settings, settings,
                                      default_stem=default_stem)
     except DefinitionError as error:

@@ -3,7 +3,11 @@
 A writer renders every cell of a batch into one string array per column, joins them row by row
 (``binary_join_element_wise``) and writes the joined array's data buffer as it is: the bytes
 of all rows end to end. Nothing is done per row in Python except for the types Arrow cannot
-cast to text (binary, nested and extension types), which take a Python path per value.
+cast to text (binary, nested and extension types), which take a Python path per value, and
+dates in a .NET format Arrow cannot write (see ``datetime_text``).
+
+Booleans are ``True``/``False`` in delimited text, as ADF (.NET) writes them, and JSON's
+``true``/``false``; a ``TextStyle`` with ``booleans_as_numbers`` makes them ``1``/``0`` in both.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pgfactory.connectors.files.datetime_text import DateTimeFormat
+from pgfactory.connectors.files.format_base import TextStyle
+
 TEXT = pa.large_string()
+DEFAULT_STYLE = TextStyle()
 NULL_JSON = "null"
 _UTC_ZONES = {"UTC", "Etc/UTC", "+00:00", "Z"}
 _JSON_SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -42,12 +50,18 @@ def any_true(mask: pa.Array) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def as_text(column: pa.Array) -> pa.Array:
+def as_text(column: pa.Array, style: TextStyle = DEFAULT_STYLE) -> pa.Array:
     """The column as text, nulls kept: Arrow's own rendering (as its CSV writer uses) for the
-    types it can cast, ``\\x``-prefixed hex for binary (PostgreSQL's bytea text), JSON for the rest."""
+    types it can cast, ``\\x``-prefixed hex for binary (PostgreSQL's bytea text), JSON for the rest;
+    booleans and dates and times as ``style`` says."""
     kind = column.type
     if pa.types.is_dictionary(kind):
-        return as_text(column.dictionary_decode())
+        return as_text(column.dictionary_decode(), style)
+    if pa.types.is_boolean(kind):
+        numbers = style.booleans_as_numbers
+        return _boolean_text(column, "1" if numbers else "True", "0" if numbers else "False")
+    if (chosen := _date_format(kind, style)) is not None:
+        return chosen.render(column)
     if isinstance(kind, pa.UuidType):
         return _uuid_text(column)
     if _is_text_extension(kind):  # json: its text is its storage
@@ -58,16 +72,22 @@ def as_text(column: pa.Array) -> pa.Array:
         return _python_json(column, keep_nulls=True)
     if pa.types.is_timestamp(kind):
         return _timestamp_text(column)
+    if pa.types.is_interval(kind):
+        return _interval_text(column)
     return pc.cast(column, TEXT)
 
 
-def as_json(column: pa.Array) -> pa.Array:
+def as_json(column: pa.Array, style: TextStyle = DEFAULT_STYLE) -> pa.Array:
     """Each value as a JSON text (``null`` for nulls): numbers and booleans as Arrow renders them
-    (decimals exactly), strings escaped, dates and times as ISO 8601 strings, binary as base64,
-    nested values through Python's json."""
+    (decimals exactly), strings escaped, dates and times as ISO 8601 strings (or in ``style``'s
+    formats), binary as base64, nested values through Python's json."""
     kind = column.type
     if pa.types.is_dictionary(kind):
-        return as_json(column.dictionary_decode())
+        return as_json(column.dictionary_decode(), style)
+    if pa.types.is_boolean(kind) and style.booleans_as_numbers:
+        return pc.fill_null(_boolean_text(column, "1", "0"), text_scalar(NULL_JSON))
+    if (chosen := _date_format(kind, style)) is not None:
+        return pc.fill_null(json_strings(chosen.render(column)), text_scalar(NULL_JSON))
     if isinstance(kind, pa.UuidType):
         return pc.fill_null(_quoted(_uuid_text(column)), text_scalar(NULL_JSON))
     if _is_text_extension(kind):
@@ -84,6 +104,8 @@ def as_json(column: pa.Array) -> pa.Array:
         rendered = _quoted(pc.replace_substring(_timestamp_text(column), " ", "T", max_replacements=1))
     elif pa.types.is_date(kind) or pa.types.is_time(kind):
         rendered = _quoted(pc.cast(column, TEXT))
+    elif pa.types.is_interval(kind):
+        rendered = _quoted(_interval_text(column))
     else:
         return _python_json(column, keep_nulls=False)
     return pc.fill_null(rendered, text_scalar(NULL_JSON))
@@ -97,6 +119,45 @@ def json_strings(text: pa.Array) -> pa.Array:
             character = chr(code)
             text = pc.replace_substring(text, character, _JSON_SHORT_ESCAPES.get(character, f"\\u{code:04x}"))
     return _quoted(text)
+
+
+def _interval_text(column: pa.Array) -> pa.Array:
+    """Intervals as ISO 8601 durations the way PostgreSQL writes them (``intervalstyle
+    iso_8601``), which its input reads back exactly: ``P1Y2M3DT4H5M6.5S``, ``P-1M``, ``PT0S``.
+    Arrow has no kernel for this; intervals are rare enough to take the Python path."""
+    return pa.array([None if value is None else _iso_8601_duration(value.months, value.days, value.nanoseconds)
+                     for value in column.to_pylist()], TEXT)
+
+
+def _iso_8601_duration(months: int, days: int, nanoseconds: int) -> str:
+    years, months = _truncating_divmod(months, 12)
+    microseconds = int(nanoseconds / 1000)  # PostgreSQL keeps microseconds
+    hours, rest = _truncating_divmod(microseconds, 3_600_000_000)
+    minutes, rest = _truncating_divmod(rest, 60_000_000)
+    seconds = f"{'-' if rest < 0 else ''}{abs(rest) // 1_000_000}.{abs(rest) % 1_000_000:06d}".rstrip("0").rstrip(".")
+    date_part = "".join(f"{amount}{unit}" for amount, unit in ((years, "Y"), (months, "M"), (days, "D")) if amount)
+    time_part = "".join(f"{amount}{unit}" for amount, unit in ((hours, "H"), (minutes, "M")) if amount)
+    time_part += f"{seconds}S" if rest else ""
+    if not date_part and not time_part:
+        return "PT0S"
+    return f"P{date_part}{'T' + time_part if time_part else ''}"
+
+
+def _truncating_divmod(value: int, divisor: int) -> tuple[int, int]:
+    """divmod rounding toward zero, so each part keeps the sign of the whole (PostgreSQL's way)."""
+    quotient = abs(value) // divisor * (1 if value >= 0 else -1)
+    return quotient, value - quotient * divisor
+
+
+def _boolean_text(column: pa.Array, true: str, false: str) -> pa.Array:
+    return pc.if_else(column, text_scalar(true), text_scalar(false))
+
+
+def _date_format(kind: pa.DataType, style: TextStyle) -> DateTimeFormat | None:
+    """The .NET format ``style`` has for a timestamp, timestamptz or date column, if any."""
+    if pa.types.is_timestamp(kind):
+        return style.datetime_offset_format if kind.tz is not None else style.datetime_format
+    return style.date_format if pa.types.is_date(kind) else None
 
 
 def _timestamp_text(column: pa.Array) -> pa.Array:

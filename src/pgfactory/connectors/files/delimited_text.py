@@ -16,7 +16,8 @@ Every combination of the dataset's options goes through the same kernels at C sp
 
 Nulls are written as ``nullValue``, unquoted. Rows end with ``rowDelimiter`` (``\\r\\n`` by
 default, as ADF's Copy writes). Values are rendered as Arrow casts them to text (the text its
-own CSV writer produces), binary as ``\\x`` and hex, nested values as JSON.
+own CSV writer produces), booleans as ``True``/``False`` (ADF's), binary as ``\\x`` and hex,
+nested values as JSON; the sink's ``TextStyle`` may ask for .NET date formats and ``1``/``0``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from pgfactory.connectors.files.arrow_text import (
     text_scalar,
 )
 from pgfactory.connectors.files.compression import Compression
-from pgfactory.connectors.files.errors import FILE_FORMAT_INVALID, FileStoreError, definition_error
+from pgfactory.connectors.files.datetime_text import DateTimeTextError
+from pgfactory.connectors.files.errors import FILE_FORMAT_INVALID, FileStoreError, cell_error, definition_error
 from pgfactory.connectors.files.evaluated import whole_number
 from pgfactory.connectors.files.file_server import FileServerLocation
 from pgfactory.connectors.files.format_base import ColumnTypes, FileReader, FormatWriter, SinkSettings
@@ -132,6 +134,7 @@ class DelimitedTextWriter:
         self._format = text_format
         self._path = path
         self._quote_all = settings.quote_all_text
+        self._style = settings.text_style
         self._row_delimiter = text_format.row_delimiter or WRITE_ROW_DELIMITER
         specials = {text_format.column_delimiter, text_format.quote_char, text_format.escape_char, "\r", "\n",
                     *self._row_delimiter} - {""}
@@ -149,12 +152,19 @@ class DelimitedTextWriter:
     def write(self, batch: pa.RecordBatch) -> None:
         if not batch.num_rows or not batch.num_columns:
             return
-        cells = [self._cell(name, as_text(column)) for name, column in zip(batch.schema.names, batch.columns, strict=True)]
+        cells = [self._cell(name, self._text(name, column)) for name, column in zip(batch.schema.names, batch.columns,
+                                                                                       strict=True)]
         cells[-1] = join_rows([cells[-1], text_scalar(self._row_delimiter)], "")
         self._output.write(concatenated_bytes(join_rows(cells, self._format.column_delimiter)))
 
     def close(self) -> None:
         self._output.close()
+
+    def _text(self, column_name: str, column: pa.Array) -> pa.Array:
+        try:
+            return as_text(column, self._style)
+        except DateTimeTextError as error:
+            raise cell_error(self._path, column_name, error) from None
 
     def _cell(self, column_name: str, text: pa.Array) -> pa.Array:
         quote, escape, null_value = self._format.quote_char, self._format.escape_char, self._format.null_value

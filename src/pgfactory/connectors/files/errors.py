@@ -31,6 +31,11 @@ class FileStoreError(ActivityError):
         self.path = path
 
 
+def cell_error(path: Path, column_name: str, error: Exception) -> FileStoreError:
+    """A ``TypeConversionFailure`` for a value of ``column_name`` that cannot be written as text."""
+    return FileStoreError(f"{str(path)!r}, column {column_name!r}: {error}", code=TYPE_CONVERSION_FAILURE, path=path)
+
+
 def definition_error(error: ValidationError, prefix: str) -> DefinitionError:
     """One ``DefinitionError`` for a model's validation failure: the first property and every message."""
     problems = problems_from_validation_error(error, file="", resource="", prefix=prefix)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from pgfactory.connectors.files.datetime_text import DateTimeFormat
 from pgfactory.connectors.files.file_server import FileServerLocation
 
 # Column name -> the Arrow type a reader converts the column to (others keep the file's type).
@@ -24,11 +25,24 @@ ColumnTypes = Mapping[str, pa.DataType]
 
 
 @dataclass(frozen=True)
+class TextStyle:
+    """How the text formats write what has no single text form, as a Copy activity's
+    ``translator.typeConversionSettings`` ask: timestamps, timestamptz and dates in .NET formats
+    (None: ISO 8601), booleans as ``1``/``0`` instead of ``True``/``False`` (JSON: true/false)."""
+
+    datetime_format: DateTimeFormat | None = None
+    datetime_offset_format: DateTimeFormat | None = None
+    date_format: DateTimeFormat | None = None
+    booleans_as_numbers: bool = False
+
+
+@dataclass(frozen=True)
 class SinkSettings:
     """A sink's ``formatSettings``, evaluated: file naming, and the format's own write options.
 
     ``extension`` has its dot and the codec's extension (``.csv.gz``); ``quote_all_text`` is
-    DelimitedText's, ``array_of_objects`` Json's ``filePattern``.
+    DelimitedText's, ``array_of_objects`` Json's ``filePattern``; ``text_style`` is the Copy
+    activity's, for the text formats.
     """
 
     extension: str
@@ -36,6 +50,7 @@ class SinkSettings:
     max_rows_per_file: int | None = None
     quote_all_text: bool = False
     array_of_objects: bool = False
+    text_style: TextStyle = TextStyle()
 
 
 class FileReader(ABC):

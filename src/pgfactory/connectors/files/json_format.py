@@ -4,7 +4,8 @@
 ``arrayOfObjects`` writes one top-level array. Objects are assembled from per-column JSON texts
 by Arrow's compute kernels (see ``arrow_text``): numbers as Arrow renders them (decimals
 exactly), dates and times as ISO 8601 strings, binary as base64, nulls as ``null``; only nested
-columns take a Python path per value. Text is written in ``encodingName`` (UTF-8 without a byte
+columns take a Python path per value. A ``TextStyle`` may ask for .NET date formats (strings)
+and booleans as ``1``/``0``. Text is written in ``encodingName`` (UTF-8 without a byte
 order mark by default; ``UTF-8 without BOM`` is accepted too) and compressed by
 ``compression.type``/``compression.level``.
 """
@@ -22,7 +23,8 @@ from pydantic import ValidationError
 
 from pgfactory.connectors.files.arrow_text import TEXT, as_json, concatenated_bytes, join_rows, text_scalar
 from pgfactory.connectors.files.compression import Compression
-from pgfactory.connectors.files.errors import definition_error
+from pgfactory.connectors.files.datetime_text import DateTimeTextError
+from pgfactory.connectors.files.errors import cell_error, definition_error
 from pgfactory.connectors.files.file_server import FileServerLocation
 from pgfactory.connectors.files.format_base import ColumnTypes, FileReader, FormatWriter, SinkSettings
 from pgfactory.connectors.files.sink_targets import sink_extension
@@ -77,8 +79,11 @@ class JsonFormat:
 
 class JsonWriter:
     def __init__(self, json_format: JsonFormat, path: Path, schema: pa.Schema, settings: SinkSettings) -> None:
+        self._path = path
         self._output = TextOutput(path, compression=json_format.compression, encoding=json_format.encoding)
         self._array = settings.array_of_objects
+        self._style = settings.text_style
+        self._names = schema.names
         keys = [json.dumps(name, ensure_ascii=False) for name in schema.names]
         # The text before each value: '{"a":', ',"b":' ...; an array's objects are separated by ",\n".
         self._prefixes = [("{" if index == 0 else ",") + f"{key}:" for index, key in enumerate(keys)]
@@ -95,8 +100,11 @@ class JsonWriter:
             return
         if batch.num_columns:
             parts: list[Any] = [text_scalar(self._row_start)]
-            for prefix, column in zip(self._prefixes, batch.columns, strict=True):
-                parts += [text_scalar(prefix), as_json(column)]
+            for name, prefix, column in zip(self._names, self._prefixes, batch.columns, strict=True):
+                try:
+                    parts += [text_scalar(prefix), as_json(column, self._style)]
+                except DateTimeTextError as error:
+                    raise cell_error(self._path, name, error) from None
             parts.append(text_scalar(self._row_end))
             objects = join_rows(parts, "")
         else:

@@ -8,6 +8,8 @@
      +-- IdentityError                  an Entra token cannot be had
      +-- ConnectionStageError           connecting failed at one named stage
      +-- EmbeddedPostgresError          the local PostgreSQL server cannot be started
+     +-- PreconditionFailedError        a write's If-Match does not match the stored etag
+     +-- ConflictError                  a write would duplicate something that must be unique
 
 Errors carry data (``code``, ``file``, ``resource``, ``property_path``, ``sqlstate``) so that
 callers branch on types and fields, never on message text. ``transient`` marks errors that a
@@ -124,7 +126,13 @@ class ActivityError(PgFactoryError):
 
 
 class SecretError(PgFactoryError):
+    """A secret cannot be resolved or opened; ``transient`` when its source (a vault) may recover."""
+
     code = "UserErrorSecretUnavailable"
+
+    def __init__(self, message: str, *, code: str | None = None, transient: bool = False) -> None:
+        super().__init__(message, code=code)
+        self.transient = transient
 
 
 class IdentityError(PgFactoryError):
@@ -170,3 +178,40 @@ class ConnectionStageError(PgFactoryError):
 
 class EmbeddedPostgresError(PgFactoryError):
     code = "EmbeddedPostgresFailed"
+
+
+class PreconditionFailedError(PgFactoryError):
+    """A conditional write (HTTP ``If-Match``) found the resource missing or at another etag: HTTP 412."""
+
+    code = "PreconditionFailed"
+
+
+class ConflictError(PgFactoryError):
+    """A write would duplicate a name that must be unique (an API token's, say): HTTP 409."""
+
+    code = "Conflict"
+
+
+class NotFoundError(PgFactoryError):
+    """The resource, run or collection a request names does not exist: HTTP 404."""
+
+    code = "NotFound"
+
+
+class QueueFullError(PgFactoryError):
+    """createRun found the run queue at its limit: HTTP 429, try again later."""
+
+    code = "TooManyRequests"
+    transient = True
+
+
+class AuthenticationError(PgFactoryError):
+    """A request without a valid bearer token: HTTP 401."""
+
+    code = "AuthenticationFailed"
+
+
+class AuthorizationError(PgFactoryError):
+    """A valid token whose role does not allow the operation: HTTP 403."""
+
+    code = "AuthorizationFailed"

@@ -233,3 +233,29 @@ def test_validate_factory_checks_a_loaded_factory(tmp_path: Path) -> None:
     factory, parse_problems = load_factory(tmp_path)
     assert parse_problems == []
     assert [problem.resource for problem in validate_resources(factory)] == ["Orders"]
+
+
+def test_key_vault_linked_service_with_a_credential_passes(tmp_path: Path) -> None:
+    vault = key_vault()
+    vault["properties"]["typeProperties"]["credential"] = {"referenceName": "LoaderIdentity",
+                                                           "type": "CredentialReference"}
+    assert check(tmp_path, {"linkedService": [postgres(), vault], "credential": [managed_identity()]}) == []
+
+
+@pytest.mark.parametrize(("type_properties", "message"), [
+    ({}, "required property is missing"),
+    ({"baseUrl": "http://v.vault.azure.net"}, "baseUrl must be the vault's https URL"),
+    ({"baseUrl": "v.vault.azure.net"}, "baseUrl must be the vault's https URL"),
+])
+def test_key_vault_needs_an_https_base_url(tmp_path: Path, type_properties: dict[str, Any], message: str) -> None:
+    vault = {"name": "Vault", "properties": {"type": "AzureKeyVault", "typeProperties": type_properties}}
+    [problem] = check(tmp_path, {"linkedService": [vault]})
+    assert (problem.file, problem.property_path) == ("linkedService/Vault.json", "properties.typeProperties.baseUrl")
+    assert message in problem.message
+
+
+def test_key_vault_base_url_may_be_a_parameter(tmp_path: Path) -> None:
+    vault = {"name": "Vault", "properties": {"type": "AzureKeyVault",
+                                             "parameters": {"vault": {"type": "String"}},
+                                             "typeProperties": {"baseUrl": "@{linkedService().vault}"}}}
+    assert check(tmp_path, {"linkedService": [vault]}) == []

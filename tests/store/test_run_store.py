@@ -12,22 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from psycopg import sql
-from sqlalchemy import URL
 from sqlalchemy.exc import StatementError
 
 from pgfactory.store import ActivityRunRecord, PipelineRunRecord, RunStore
-from tests.fixtures.postgres import RunningServer
+from tests.store.databases import empty_every_table
 from tests.store.samples import T0, full_activity_run, full_pipeline_run
-
-
-@pytest.fixture(scope="module")
-def postgres_url(pg_plain: RunningServer) -> URL:
-    password = pg_plain.create_role("run_store", "run-store-password")
-    pg_plain.execute("DROP DATABASE IF EXISTS run_store")
-    pg_plain.execute(sql.SQL("CREATE DATABASE run_store OWNER {}").format(sql.Identifier("run_store")))
-    return URL.create("postgresql+psycopg", username="run_store", password=password, host="127.0.0.1",
-                      port=pg_plain.port, database="run_store")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,8 +26,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
         opened = RunStore.open(tmp_path)
     else:
         opened = RunStore(request.getfixturevalue("postgres_url"))
-        with opened._engine.begin() as connection:  # a clean history for each test
-            connection.exec_driver_sql("TRUNCATE activity_runs, pipeline_runs")
+        empty_every_table(opened._database)  # a clean history for each test
     with opened:
         yield opened
 
@@ -218,3 +206,9 @@ def test_the_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
 def test_only_sqlite_and_postgresql_are_supported() -> None:
     with pytest.raises(ValueError, match="needs SQLite or PostgreSQL, not 'mysql'"):
         RunStore("mysql://user@localhost/runs")
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_sqlite_store_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="needs a SQLite file"):
+        RunStore(url)

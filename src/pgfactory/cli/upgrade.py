@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,9 +12,8 @@ from rich.text import Text
 
 from pgfactory.connectors.postgres.upgrade import upgrade_linked_service_file
 from pgfactory.errors import DefinitionError
-from pgfactory.models.azure_postgresql import SECRET_PROPERTIES
 from pgfactory.models.factory import dump_resource
-from pgfactory.models.secrets import MASK, mask_secret_json
+from pgfactory.secrets import mask
 
 
 def register(app: typer.Typer) -> None:
@@ -42,30 +41,8 @@ def upgrade_linked_service(
     target = file if write else output
     if target is None:
         # What reaches the terminal (and logs, and CI output) never holds a secret.
-        typer.echo(json.dumps(masked_json(result.linked_service.to_json()), indent=4, ensure_ascii=False))
+        typer.echo(json.dumps(mask(result.linked_service.to_json()), indent=4, ensure_ascii=False))
         return
     # A file keeps the real secret: it is the user's own definition, as ADF's git integration writes it.
     target.write_text(dump_resource(result.linked_service), encoding="utf-8")
     notes_console.print(Text(f"wrote {target}", style="green"))
-
-
-def masked_json(document: dict[str, Any]) -> dict[str, Any]:
-    """A linked service's JSON with secret properties and SecureString parameter defaults masked."""
-    properties = dict(document.get("properties") or {})
-    type_properties = properties.get("typeProperties")
-    if isinstance(type_properties, dict):
-        properties["typeProperties"] = {
-            key: mask_secret_json(value) if key in SECRET_PROPERTIES else value
-            for key, value in type_properties.items()
-        }
-    parameters = properties.get("parameters")
-    if isinstance(parameters, dict):
-        properties["parameters"] = {
-            name: {**spec, "defaultValue": MASK} if _is_secure_parameter(spec) else spec
-            for name, spec in parameters.items()
-        }
-    return {**document, "properties": properties}
-
-
-def _is_secure_parameter(spec: Any) -> bool:
-    return isinstance(spec, dict) and str(spec.get("type", "")).lower() == "securestring" and "defaultValue" in spec

@@ -98,8 +98,11 @@ class Engine:
         return self.start(pipeline_name, parameters, parameters_from_text=parameters_from_text).wait()
 
     def start(self, pipeline_name: str, parameters: Mapping[str, Any] | None = None, *,
-              parameters_from_text: bool = False) -> RunHandle:
-        return self._start(pipeline_name, parameters or {}, parameters_from_text, InvokedBy(), None)
+              parameters_from_text: bool = False, queued_run_id: str | None = None) -> RunHandle:
+        """Start a run. ``queued_run_id`` runs a request the service queued: its Queued pipeline run
+        record exists already and is taken over (same run id) instead of created."""
+        return self._start(pipeline_name, parameters or {}, parameters_from_text, InvokedBy(), None,
+                           queued_run_id=queued_run_id)
 
     def start_child(self, pipeline_name: str, parameters: Mapping[str, Any], *, parent: ActivityRun) -> RunHandle:
         """A run started by an ExecutePipeline activity; cancelling the parent cancels it."""
@@ -109,9 +112,12 @@ class Engine:
         return self._start(pipeline_name, parameters, False, invoked_by, parent_state)
 
     def _start(self, pipeline_name: str, parameters: Mapping[str, Any], from_text: bool, invoked_by: InvokedBy,
-               parent: RunState | None) -> RunHandle:
-        state = self._prepare(pipeline_name, parameters, from_text, invoked_by, parent)
-        state.history.pipeline_run_created(state.record)
+               parent: RunState | None, *, queued_run_id: str | None = None) -> RunHandle:
+        state = self._prepare(pipeline_name, parameters, from_text, invoked_by, parent, run_id=queued_run_id)
+        if queued_run_id is None:
+            state.history.pipeline_run_created(state.record)
+        else:
+            state.history.pipeline_run_changed(state.record)
         return RunHandle(state, submit_orchestration(self._execute, state))
 
     def _pipeline(self, name: str) -> PipelineResource:
@@ -123,7 +129,7 @@ class Engine:
         return pipeline
 
     def _prepare(self, pipeline_name: str, given: Mapping[str, Any], from_text: bool, invoked_by: InvokedBy,
-                 parent: RunState | None) -> RunState:
+                 parent: RunState | None, *, run_id: str | None = None) -> RunState:
         pipeline = self._pipeline(pipeline_name)
         depth = parent.depth + 1 if parent is not None else 0
         if depth > MAX_PIPELINE_DEPTH:
@@ -131,7 +137,7 @@ class Engine:
                                   "call itself?", resource=pipeline_name)
         file = self.factory.file_of(ResourceKind.PIPELINE, pipeline_name)
         parameters = bind_parameters(pipeline, given, from_text=from_text, file=file)
-        run_id = str(uuid.uuid4())
+        run_id = run_id or str(uuid.uuid4())
         now = utc_now()
         record = PipelineRunRecord(run_id=run_id, pipeline_name=pipeline_name, status=RunStatus.QUEUED, run_start=now,
                                    parameters=parameters, invoked_by=invoked_by,

@@ -21,7 +21,8 @@ class EntraSettings:
     certificate_password: Secret | None = None
     managed_identity_client_id: str | None = None
     managed_identity_resource_id: str | None = None
+    scope_override: str | None = None  # a token for another resource than PostgreSQL (Key Vault)
 
     @property
     def scope(self) -> str:
-        return self.cloud.postgres_scope
+        return self.scope_override or self.cloud.postgres_scope

@@ -149,14 +149,5 @@ class AzurePostgreSqlV1TypeProperties(AdfModel):
     password: SecretValue | None = None
 
 
-SECRET_PROPERTIES = (
-    "password",
-    "servicePrincipalKey",
-    "servicePrincipalEmbeddedCert",
-    "servicePrincipalEmbeddedCertPassword",
-    "connectionString",
-)
-
-
 def is_version_2(version: Any) -> bool:
     return str(version or "1.0").strip() in {"2.0", "2"}

@@ -6,7 +6,7 @@ asterisks on every GET, and so does pgfactory wherever a definition is shown.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,23 @@ from pgfactory.models.references import LinkedServiceReference
 from pgfactory.models.values import DynamicStr
 
 MASK = "**********"
+
+# Properties whose plain-string values are secrets wherever they appear (ADF's own docs write
+# them as bare strings too). A ``SecureString`` is a secret under any name.
+SECRET_PROPERTIES = frozenset({
+    "password",
+    "servicePrincipalKey",
+    "servicePrincipalEmbeddedCert",
+    "servicePrincipalEmbeddedCertPassword",
+    "servicePrincipalCredential",
+    "accountKey",
+    "sasToken",
+    "sasUri",
+})
+# A plain-string connection string holds its secret in one of these keys (compared as drivers do:
+# lower case, no spaces or underscores); the rest of the string (host, database...) is not secret.
+CONNECTION_STRING_PROPERTY = "connectionString"
+CONNECTION_STRING_SECRET_KEYS = frozenset({"password", "pwd", "psw", "accountkey", "sharedaccesskey"})
 
 
 class SecureString(AdfModel):
@@ -35,14 +52,3 @@ class AzureKeyVaultSecretReference(AdfModel):
 SecretBase = Annotated[SecureString | AzureKeyVaultSecretReference, Field(discriminator="type")]
 # Real definitions also put secrets in bare strings (ADF's own docs do); those are masked too.
 SecretValue = SecretBase | str
-
-
-def mask_secret_json(value: Any) -> Any:
-    """The JSON form of a secret property with its clear text replaced by the mask."""
-    if isinstance(value, dict):
-        if value.get("type") == "SecureString":
-            return {**value, "value": MASK}
-        return value  # a Key Vault reference holds no secret
-    if isinstance(value, str):
-        return MASK
-    return value

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pgfactory.models.azure_key_vault import AZURE_KEY_VAULT, AzureKeyVaultTypeProperties
 from pgfactory.models.azure_postgresql import (
     AzurePostgreSqlTypeProperties,
     AzurePostgreSqlV1TypeProperties,
@@ -33,7 +34,6 @@ from pgfactory.models.problems import Problem, problems_from_validation_error
 from pgfactory.models.resources import DatasetResource, ManagedIdentityCredentialTypeProperties
 
 AZURE_POSTGRESQL = "AzurePostgreSql"
-AZURE_KEY_VAULT = "AzureKeyVault"
 # ADF's default Azure integration runtime exists in every factory without a file.
 AUTO_RESOLVE_RUNTIME = "AutoResolveIntegrationRuntime"
 LEGACY_WARNING = "version 1.0 is legacy; run 'pgfactory upgrade-linked-service {file}' to convert it to 2.0"
@@ -61,6 +61,9 @@ def validate_resources(factory: Factory) -> list[Problem]:
             problems.extend(_check_azure_postgresql(linked_service, file, str(path or file)))
         if linked_service.properties.type == FILE_SERVER:
             problems.extend(_check_type_properties(FileServerTypeProperties, linked_service.properties.type_properties,
+                                                   file, name))
+        if linked_service.properties.type == AZURE_KEY_VAULT:
+            problems.extend(_check_type_properties(AzureKeyVaultTypeProperties, linked_service.properties.type_properties,
                                                    file, name))
         problems.extend(_check_runtime(factory, linked_service, file))
         problems.extend(_check_parameter_uses(linked_service, file))

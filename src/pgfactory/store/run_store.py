@@ -1,90 +1,68 @@
 """The run history: pipeline runs and activity runs in SQLite (default) or PostgreSQL, through SQLAlchemy Core.
 
 The engine writes here on every activity start and end, so a write has to cost well under a
-millisecond: SQLite runs in WAL mode with ``synchronous=NORMAL`` (a commit does not wait for the
-disk; a power cut may lose the last commits, never corrupt the file), statements are built once
+millisecond: SQLite is tuned for it (:mod:`pgfactory.store.engines`), statements are built once
 and reused from SQLAlchemy's compiled cache, and an activity run is one upsert for both its start
-and its end. SQLite takes one writer at a time; writers of this process queue on a lock instead of
-on SQLite's busy-wait, which sleeps in steps of milliseconds. Other processes (a ``runs list``
-while a pipeline runs) read alongside, as WAL allows.
+and its end. The schema comes from the migrations, applied once per database per process.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
-import threading
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import URL, create_engine, event, insert, make_url, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import insert, select, update
 
-from pgfactory.store.records import ActivityRunRecord, InvokedBy, PipelineRunRecord
-from pgfactory.store.schema import activity_runs, metadata, pipeline_runs
-from pgfactory.store.state import state_dir as resolve_state_dir
+from pgfactory.store.database import StoreDatabase, state_database_url
+from pgfactory.store.records import ActivityRunRecord, InvokedBy, PipelineRunRecord, RunStatus
+from pgfactory.store.run_queries import ACTIVITY_RUNS, PIPELINE_RUNS, RunQuery, apply_query
+from pgfactory.store.schema import activity_runs, pipeline_runs
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from types import TracebackType
 
-    from sqlalchemy import RowMapping, Table
-    from sqlalchemy.sql.dml import Insert
+    from sqlalchemy import URL, Connection, RowMapping
 
-DATABASE_FILE = "runs.db"
-
-# Seconds another process's write may hold SQLite's lock before a write here gives up.
-_SQLITE_BUSY_TIMEOUT = 30
 _ACTIVITY_COLUMNS = tuple(field.name for field in fields(ActivityRunRecord))
 _INSERT_PIPELINE_RUN = insert(pipeline_runs)
-_DIALECT_INSERTS: dict[str, Callable[[Table], sqlite.Insert | postgresql.Insert]] = {
-    "sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class RunStore:
     """Pipeline and activity run history behind one SQLAlchemy engine; safe to share between threads."""
 
-    def __init__(self, url: str | URL) -> None:
-        """Connect to ``url`` (``sqlite:///path/runs.db`` or ``postgresql+psycopg://...``) and create missing tables.
-
-        Creating tables here serves a single process; a store shared by several service processes
-        gets its schema from migrations instead (the Alembic baseline is :data:`schema.metadata`).
+    def __init__(self, store: str | URL | StoreDatabase, *, factory_id: int | None = None) -> None:
+        """Connect to ``store`` (``sqlite:///path/runs.db`` or ``postgresql+psycopg://...``), migrated to the newest
+        schema; or work in the database another store object opened, so that both can write in one transaction.
+        Pipeline runs this object creates belong to the service's factory ``factory_id`` (see :meth:`for_factory`).
         """
-        parsed = make_url(url)
-        backend = parsed.get_backend_name()
-        self._upsert_activity_run = _activity_run_upsert(backend)
-        if backend == "sqlite":
-            self._engine = create_engine(parsed, json_serializer=_compact_json,
-                                         connect_args={"timeout": _SQLITE_BUSY_TIMEOUT})
-            event.listen(self._engine, "connect", _tune_sqlite_connection)
-        else:
-            self._engine = create_engine(parsed, json_serializer=_compact_json)
-        self._write_lock: contextlib.AbstractContextManager[object] = (
-            threading.Lock() if backend == "sqlite" else contextlib.nullcontext())
-        metadata.create_all(self._engine)
+        self._database = store if isinstance(store, StoreDatabase) else StoreDatabase(store)
+        self.factory_id = factory_id
+        upsert = self._database.insert(activity_runs)
+        self._upsert_activity_run = upsert.on_conflict_do_update(
+            index_elements=[activity_runs.c.activity_run_id],
+            set_={column.name: upsert.excluded[column.name] for column in activity_runs.columns if not column.primary_key})
 
     @classmethod
     def open(cls, state_dir: Path | None = None) -> RunStore:
         """The SQLite store ``runs.db`` in the state folder (see :func:`pgfactory.store.state.state_dir`)."""
-        database = resolve_state_dir(state_dir) / DATABASE_FILE
-        # Inputs and outputs may hold business data: the file is the owner's alone, and SQLite gives
-        # its -wal and -shm files the same permissions.
-        database.touch(mode=0o600, exist_ok=True)
-        return cls(URL.create("sqlite+pysqlite", database=str(database)))
+        return cls(state_database_url(state_dir))
+
+    def for_factory(self, factory_id: int) -> RunStore:
+        """This store, with the runs it creates (child runs of ExecutePipeline too) filed under ``factory_id``."""
+        return RunStore(self._database, factory_id=factory_id)
 
     def create_pipeline_run(self, run: PipelineRunRecord) -> None:
-        with self._write_lock, self._engine.begin() as connection:
-            connection.execute(_INSERT_PIPELINE_RUN, _pipeline_run_row(run))
+        with self._database.write() as connection:
+            insert_pipeline_run(connection, run, factory_id=self.factory_id)
 
     def update_pipeline_run(self, run: PipelineRunRecord) -> None:
         """Write every field of ``run``; raises LookupError when the run was never created."""
         row = _pipeline_run_row(run)
         del row["run_id"]
         statement = update(pipeline_runs).where(pipeline_runs.c.run_id == run.run_id).values(row)
-        with self._write_lock, self._engine.begin() as connection:
+        with self._database.write() as connection:
             updated = connection.execute(statement).rowcount
         if updated == 0:
             raise LookupError(f"no pipeline run with id {run.run_id} to update")
@@ -92,11 +70,11 @@ class RunStore:
     def upsert_activity_run(self, run: ActivityRunRecord) -> None:
         """Insert the activity run when it starts, overwrite it when it changes (ends, fails, is cancelled)."""
         row = {name: getattr(run, name) for name in _ACTIVITY_COLUMNS}
-        with self._write_lock, self._engine.begin() as connection:
+        with self._database.write() as connection:
             connection.execute(self._upsert_activity_run, row)
 
     def get_pipeline_run(self, run_id: str) -> PipelineRunRecord | None:
-        with self._engine.connect() as connection:
+        with self._database.read() as connection:
             row = connection.execute(select(pipeline_runs).where(pipeline_runs.c.run_id == run_id)).mappings().one_or_none()
         return _pipeline_run_from_row(row) if row is not None else None
 
@@ -124,7 +102,7 @@ class RunStore:
         if started_before is not None:
             query = query.where(pipeline_runs.c.run_start <= started_before)
         query = query.order_by(pipeline_runs.c.run_start.desc(), pipeline_runs.c.run_id.desc()).limit(limit).offset(offset)
-        with self._engine.connect() as connection:
+        with self._database.read() as connection:
             rows = connection.execute(query).mappings().all()
         return [_pipeline_run_from_row(row) for row in rows]
 
@@ -132,12 +110,43 @@ class RunStore:
         """The activity runs of one pipeline run (not of the pipelines it executed), in start order."""
         query = (select(activity_runs).where(activity_runs.c.pipeline_run_id == pipeline_run_id)
                  .order_by(activity_runs.c.activity_run_start, activity_runs.c.activity_run_id))
-        with self._engine.connect() as connection:
+        with self._database.read() as connection:
             rows = connection.execute(query).mappings().all()
         return [ActivityRunRecord(**row) for row in rows]
 
+    def query_pipeline_runs(self, query: RunQuery, *, factory_id: int | None = None) -> tuple[list[PipelineRunRecord], bool]:
+        """The page of pipeline runs ``query`` asks for (of one factory, or of the command line's when None),
+        and whether more follow."""
+        select_runs = select(pipeline_runs).where(
+            pipeline_runs.c.factory_id.is_(None) if factory_id is None else pipeline_runs.c.factory_id == factory_id)
+        with self._database.read() as connection:
+            rows = connection.execute(apply_query(select_runs, PIPELINE_RUNS, query)).mappings().all()
+        return [_pipeline_run_from_row(row) for row in rows[:query.limit]], len(rows) > query.limit
+
+    def query_activity_runs(self, pipeline_run_id: str, query: RunQuery) -> tuple[list[ActivityRunRecord], bool]:
+        """The page of one pipeline run's activity runs ``query`` asks for, and whether more follow."""
+        select_runs = select(activity_runs).where(activity_runs.c.pipeline_run_id == pipeline_run_id)
+        with self._database.read() as connection:
+            rows = connection.execute(apply_query(select_runs, ACTIVITY_RUNS, query)).mappings().all()
+        return [ActivityRunRecord(**row) for row in rows[:query.limit]], len(rows) > query.limit
+
+    def child_run_ids(self, run_id: str) -> list[str]:
+        """The runs that ``run_id``'s ExecutePipeline activities started."""
+        query = select(pipeline_runs.c.run_id).where(pipeline_runs.c.invoked_by_pipeline_run_id == run_id)
+        with self._database.read() as connection:
+            return list(connection.execute(query).scalars())
+
+    def fail_unfinished_activity_runs(self, pipeline_run_id: str, error: dict[str, Any], at: datetime) -> int:
+        """Mark the activity runs of ``pipeline_run_id`` still Queued or InProgress as Failed with ``error``."""
+        statement = (update(activity_runs)
+                     .where(activity_runs.c.pipeline_run_id == pipeline_run_id,
+                            activity_runs.c.status.in_([RunStatus.QUEUED, RunStatus.IN_PROGRESS]))
+                     .values(status=RunStatus.FAILED, error=error, activity_run_end=at))
+        with self._database.write() as connection:
+            return int(connection.execute(statement).rowcount)
+
     def close(self) -> None:
-        self._engine.dispose()
+        self._database.close()
 
     def __enter__(self) -> Self:
         return self
@@ -147,28 +156,9 @@ class RunStore:
         self.close()
 
 
-_compact_json = functools.partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
-
-
-def _tune_sqlite_connection(dbapi_connection: Any, _connection_record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
-
-
-def _activity_run_upsert(backend: str) -> Insert:
-    # Both backends spell the upsert INSERT ... ON CONFLICT DO UPDATE; each dialect builds its own.
-    dialect_insert = _DIALECT_INSERTS.get(backend)
-    if dialect_insert is None:
-        raise ValueError(f"the run store needs SQLite or PostgreSQL, not {backend!r}")
-    statement = dialect_insert(activity_runs)
-    return statement.on_conflict_do_update(
-        index_elements=[activity_runs.c.activity_run_id],
-        set_={column.name: statement.excluded[column.name] for column in activity_runs.columns if not column.primary_key})
+def insert_pipeline_run(connection: Connection, run: PipelineRunRecord, *, factory_id: int | None = None) -> None:
+    """Insert ``run`` in the caller's transaction (the run queue adds its request in the same one)."""
+    connection.execute(_INSERT_PIPELINE_RUN, {**_pipeline_run_row(run), "factory_id": factory_id})
 
 
 def _pipeline_run_row(run: PipelineRunRecord) -> dict[str, Any]:

@@ -1,10 +1,16 @@
-"""Tables of the run history: the metadata an Alembic baseline will be generated from.
+"""Tables of the metadata store: what the migrations in ``migrations/`` build, and what a test holds them to.
 
 The same tables serve SQLite (the default, in the state folder) and PostgreSQL (a shared store):
-JSON becomes JSONB on PostgreSQL, times are stored in UTC and come back timezone-aware on both.
+JSON becomes JSONB on PostgreSQL (resource definitions excepted, to keep their key order), times
+are stored in UTC and come back timezone-aware on both.
 Indexes follow the queries: newest runs first (optionally per pipeline or status), runs updated in
 a time window (ADF's ``lastUpdatedAfter``/``lastUpdatedBefore``), child runs of a parent run
 (recursive cancel), and a pipeline run's activity runs in start order.
+
+The service's tables: factories and their child resources under ARM's case-insensitive names (a
+``*_key`` column holds the lowered name that uniqueness and paging use; the name column keeps the
+casing of the latest PUT), API tokens (only a hash of each secret), and the durable run queue
+(oldest queued first; running requests whose heartbeat stopped).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -26,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -64,6 +72,12 @@ def _json() -> JSON:
     return JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
+def _definition_json() -> JSON:
+    # Resource definitions stay JSON text on PostgreSQL too (JSONB would sort their keys): a
+    # definition comes back in the order it was written, as ADF's git folders and editors show it.
+    return JSON(none_as_null=True)
+
+
 _ID = 64
 _NAME = 260
 _STATUS = 16
@@ -88,7 +102,10 @@ pipeline_runs = Table(
     Column("duration_in_ms", BigInteger),
     Column("status", String(_STATUS), nullable=False),
     Column("message", Text, nullable=False),
+    # The service's factory (factories.id) the run belongs to; NULL for runs of the command line.
+    Column("factory_id", Integer),
     Index("ix_pipeline_runs_run_start", "run_start", "run_id"),
+    Index("ix_pipeline_runs_factory_id_last_updated", "factory_id", "last_updated"),
     Index("ix_pipeline_runs_pipeline_name_run_start", "pipeline_name", "run_start"),
     Index("ix_pipeline_runs_status_run_start", "status", "run_start"),
 )
@@ -113,4 +130,69 @@ activity_runs = Table(
     Column("retry_attempt", Integer),
     Column("iteration_hash", String(128), nullable=False),
     Index("ix_activity_runs_pipeline_run_id_start", "pipeline_run_id", "activity_run_start"),
+)
+
+_ETAG = 64
+# ARM's path segments: subscription ids are GUIDs, resource group names run to 90 characters.
+_SEGMENT = 128
+
+factories = Table(
+    "factories", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscription_id", String(_SEGMENT), nullable=False),
+    Column("subscription_key", String(_SEGMENT), nullable=False),
+    Column("resource_group", String(_SEGMENT), nullable=False),
+    Column("resource_group_key", String(_SEGMENT), nullable=False),
+    Column("name", String(_NAME), nullable=False),
+    Column("name_key", String(_NAME), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("tags", _json(), nullable=False),
+    Column("identity", _json()),
+    Column("properties", _definition_json(), nullable=False),
+    Column("etag", String(_ETAG), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    # Also the index of listing by subscription (and resource group) in name order.
+    UniqueConstraint("subscription_key", "resource_group_key", "name_key"),
+)
+
+resources = Table(
+    "resources", metadata,
+    Column("factory_id", Integer, ForeignKey("factories.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    # The primary key (factory, kind, lowered name) is also the index that pages a listing.
+    Column("name_key", String(_NAME), primary_key=True),
+    Column("name", String(_NAME), nullable=False),
+    Column("properties", _definition_json(), nullable=False),
+    Column("etag", String(_ETAG), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("secret_hash", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_used_at", UtcDateTime()),
+    Column("revoked_at", UtcDateTime()),
+    CheckConstraint("role IN ('reader', 'operator', 'contributor')", name="role"),
+)
+
+run_requests = Table(
+    "run_requests", metadata,
+    Column("run_id", String(_ID), ForeignKey("pipeline_runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("factory_id", Integer, ForeignKey("factories.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("pipeline_name", String(_NAME), nullable=False),
+    Column("parameters", _json(), nullable=False),
+    Column("options", _json(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("enqueued_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(128)),
+    Column("heartbeat_at", UtcDateTime()),
+    CheckConstraint("state IN ('queued', 'running', 'finished')", name="state"),
+    Index("ix_run_requests_state_enqueued_at", "state", "enqueued_at", "run_id"),
+    Index("ix_run_requests_state_heartbeat_at", "state", "heartbeat_at"),
 )

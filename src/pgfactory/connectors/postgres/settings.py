@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pgfactory.connectors.key_vault import KeyVaultSecretResolver
 from pgfactory.errors import DefinitionError
 from pgfactory.expressions import ExpressionContext, evaluate_value
 from pgfactory.identity.clouds import CLOUDS, DEFAULT_CLOUD
@@ -29,7 +30,7 @@ from pgfactory.models.azure_postgresql import (
     is_version_2,
 )
 from pgfactory.models.factory import Factory, ResourceKind
-from pgfactory.models.linked_service import LinkedServiceResource
+from pgfactory.models.linked_service import LinkedServiceResource, parameter_values
 from pgfactory.models.problems import problems_from_validation_error
 from pgfactory.models.resources import ManagedIdentityCredentialTypeProperties
 from pgfactory.secrets import Secret, resolve_secret
@@ -171,11 +172,17 @@ def resolve_connection_settings(
     parameters: dict[str, Any] | None = None,
     key_vault: KeyVaultResolver | None = None,
 ) -> PostgresConnectionSettings:
-    """Concrete settings for ``resource``; ``parameters`` override the declared defaults."""
+    """Concrete settings for ``resource``; ``parameters`` override the declared defaults.
+
+    Key Vault references are read through ``key_vault``, by default through the factory's
+    ``AzureKeyVault`` linked services.
+    """
     file = factory.file_of(ResourceKind.LINKED_SERVICE, resource.name) if factory else None
+    if key_vault is None and factory is not None:
+        key_vault = KeyVaultSecretResolver(factory)
     props = parse_type_properties(resource, file=file)
     scope = ExpressionContext(
-        linked_service_parameters=_parameter_values(resource, parameters or {}, file), resource=resource.name
+        linked_service_parameters=parameter_values(resource, parameters or {}, file=file), resource=resource.name
     )
 
     def value(name: str, raw: Any) -> Any:
@@ -299,25 +306,6 @@ def resolve_connection_settings(
         entra=entra,
         ssl_root_cert=default_ssl_root_cert(),
     )
-
-
-def _parameter_values(resource: LinkedServiceResource, given: dict[str, Any], file: str | None) -> dict[str, Any]:
-    declared = resource.properties.parameters or {}
-    unknown = sorted(set(given) - set(declared))
-    if unknown:
-        raise DefinitionError(
-            f"parameter(s) {', '.join(unknown)} are not declared; declared: {', '.join(sorted(declared)) or 'none'}",
-            file=file, resource=resource.name, property_path="properties.parameters",
-        )
-    values = {name: spec.default_value for name, spec in declared.items()}
-    values.update(given)
-    missing = sorted(name for name, item in values.items() if item is None)
-    if missing:
-        raise DefinitionError(
-            f"parameter(s) {', '.join(missing)} have no value and no defaultValue",
-            file=file, resource=resource.name, property_path="properties.parameters",
-        )
-    return values
 
 
 def _managed_identity(

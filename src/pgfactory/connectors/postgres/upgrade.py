@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from pgfactory.errors import DefinitionError
 from pgfactory.models.azure_postgresql import AuthenticationType, AzurePostgreSqlV1TypeProperties, SslMode, is_version_2
+from pgfactory.models.connection_strings import ConnectionStringError, split_connection_string
 from pgfactory.models.factory import ResourceKind, read_resource_file
 from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.models.problems import problems_from_validation_error
@@ -74,73 +75,6 @@ class UpgradeResult:
 
     linked_service: LinkedServiceResource
     notes: list[str] = field(default_factory=list)
-
-
-class ConnectionStringError(ValueError):
-    """The connection string cannot be split; the message names keys, never values."""
-
-
-def split_connection_string(text: str) -> list[tuple[str, str]]:
-    """``key=value`` pairs in order, unquoted; ``;`` inside quotes, braces or ``@{...}`` does not split."""
-    pairs: list[tuple[str, str]] = []
-    position = 0
-    while position < len(text):
-        equals = text.find("=", position)
-        separator = text.find(";", position)
-        if separator != -1 and (equals == -1 or separator < equals):
-            if text[position:separator].strip():
-                raise ConnectionStringError(f"segment {len(pairs) + 1} has no '='; expected key=value")
-            position = separator + 1
-            continue
-        if equals == -1:
-            if text[position:].strip():
-                raise ConnectionStringError(f"segment {len(pairs) + 1} has no '='; expected key=value")
-            break
-        key = text[position:equals].strip()
-        if not key:
-            raise ConnectionStringError(f"segment {len(pairs) + 1} has no key before '='")
-        value, position = _read_value(text, equals + 1, key)
-        pairs.append((key, value))
-    return pairs
-
-
-def _read_value(text: str, position: int, key: str) -> tuple[str, int]:
-    """The value starting at ``position`` and where the next pair starts."""
-    while position < len(text) and text[position] in " \t":
-        position += 1
-    if position < len(text) and text[position] in "'\"{":
-        # Quotes are Npgsql's, braces ODBC's; a doubled closing character stands for itself.
-        closing = "}" if text[position] == "{" else text[position]
-        chunks: list[str] = []
-        position += 1
-        while True:
-            found = text.find(closing, position)
-            if found == -1:
-                raise ConnectionStringError(f"the value of '{key}' has no closing {closing}")
-            chunks.append(text[position:found])
-            position = found + 1
-            if text[position:position + 1] != closing:
-                break
-            chunks.append(closing)
-            position += 1
-        end = text.find(";", position)
-        end = len(text) if end == -1 else end
-        if text[position:end].strip():
-            raise ConnectionStringError(f"the value of '{key}' has text after its closing {closing}")
-        return "".join(chunks), end + 1
-    start, depth = position, 0
-    while position < len(text):
-        # A parameterized string (``host=@{linkedService().host}``) keeps its expressions whole.
-        if text.startswith("@{", position):
-            depth += 1
-            position += 2
-            continue
-        if text[position] == "}" and depth:
-            depth -= 1
-        elif text[position] == ";" and not depth:
-            break
-        position += 1
-    return text[start:position].strip(), position + 1
 
 
 def upgrade_linked_service(resource: LinkedServiceResource, *, file: Path | str | None = None) -> UpgradeResult:

@@ -19,7 +19,7 @@ def _root() -> None:
 
 
 def _register_commands() -> None:
-    from pgfactory.cli import connection_test, demo, eval_command, run, runs, upgrade, validate
+    from pgfactory.cli import connection_test, demo, eval_command, run, runs, serve, token, upgrade, validate
 
     connection_test.register(app)
     demo.register(app)
@@ -28,6 +28,8 @@ def _register_commands() -> None:
     runs.register(app)
     run.register(app)
     eval_command.register(app)
+    serve.register(app)
+    token.register(app)
 
 
 def main() -> None:

@@ -70,6 +70,11 @@ class Factories:
             row = connection.execute(query).mappings().one_or_none()
         return _factory_from_row(row) if row is not None else None
 
+    def get_by_id(self, factory_id: int) -> FactoryRecord | None:
+        with self._database.read() as connection:
+            row = connection.execute(select(factories).where(factories.c.id == factory_id)).mappings().one_or_none()
+        return _factory_from_row(row) if row is not None else None
+
     def list(self, subscription_id: str, resource_group: str | None = None) -> list[FactoryRecord]:
         """The factories of a subscription, or of one of its resource groups, by name (then resource group)."""
         query = select(factories).where(factories.c.subscription_key == name_key(subscription_id))

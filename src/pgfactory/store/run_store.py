@@ -130,6 +130,12 @@ class RunStore:
             rows = connection.execute(apply_query(select_runs, ACTIVITY_RUNS, query)).mappings().all()
         return [ActivityRunRecord(**row) for row in rows[:query.limit]], len(rows) > query.limit
 
+    def factory_of(self, run_id: str) -> int | None:
+        """The service factory ``run_id`` belongs to (None: unknown run, or one of the command line)."""
+        query = select(pipeline_runs.c.factory_id).where(pipeline_runs.c.run_id == run_id)
+        with self._database.read() as connection:
+            return connection.execute(query).scalar_one_or_none()
+
     def child_run_ids(self, run_id: str) -> list[str]:
         """The runs that ``run_id``'s ExecutePipeline activities started."""
         query = select(pipeline_runs.c.run_id).where(pipeline_runs.c.invoked_by_pipeline_run_id == run_id)

@@ -1,0 +1,179 @@
+"""Runs: createRun, get, cancel, queryPipelineRuns, queryActivityruns; and testConnection (the staged report)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from pgfactory.api.routes_factories import FACTORY
+from pgfactory.api.security import operator, reader, service_of
+from pgfactory.api.shapes import activity_run_json, pipeline_run_json
+from pgfactory.connectors.postgres.diagnostics import test_connection
+from pgfactory.errors import DefinitionError, NotFoundError
+from pgfactory.models.factory import ResourceKind as ModelKind
+from pgfactory.models.factory import parse_resource
+from pgfactory.models.linked_service import LinkedServiceResource
+from pgfactory.secrets import merge_for_put, unseal
+from pgfactory.service.collections import COLLECTIONS
+from pgfactory.service.scope import FactoryScope
+from pgfactory.store import RunOptions, TokenRecord
+from pgfactory.store.run_queries import RunFilter, RunQuery, parse_time
+
+router = APIRouter(tags=["runs"])
+PAGE = 100
+Caller = Annotated[TokenRecord, Depends(reader)]
+Runner = Annotated[TokenRecord, Depends(operator)]
+
+
+class RunQueryFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    operand: str
+    operator: str
+    values: list[str]
+
+
+class RunQueryOrderBy(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    order_by: str = Field(alias="orderBy")
+    order: Literal["ASC", "DESC"]
+
+
+class RunFilterParameters(BaseModel):
+    """ADF's RunFilterParameters."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    last_updated_after: str = Field(alias="lastUpdatedAfter")
+    last_updated_before: str = Field(alias="lastUpdatedBefore")
+    continuation_token: str | None = Field(default=None, alias="continuationToken")
+    filters: list[RunQueryFilter] = []
+    order_by: list[RunQueryOrderBy] = Field(default=[], alias="orderBy")
+
+    def query(self) -> RunQuery:
+        times = []
+        for name, text in (("lastUpdatedAfter", self.last_updated_after), ("lastUpdatedBefore", self.last_updated_before)):
+            try:
+                times.append(parse_time(text))
+            except ValueError:
+                raise DefinitionError(f"{text!r} is not an ISO 8601 time", property_path=name,
+                                      code="InvalidRequestContent") from None
+        return RunQuery(times[0], times[1],
+                        filters=tuple(RunFilter(f.operand, f.operator, tuple(f.values)) for f in self.filters),
+                        order_by=tuple((o.order_by, o.order == "DESC") for o in self.order_by),
+                        offset=_offset(self.continuation_token), limit=PAGE)
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise DefinitionError("continuationToken is not one this service gave out", property_path="continuationToken",
+                              code="InvalidRequestContent") from None
+    if not isinstance(offset, int) or offset < 0:
+        raise DefinitionError("continuationToken is not one this service gave out", property_path="continuationToken",
+                              code="InvalidRequestContent")
+    return offset
+
+
+def _token(query: RunQuery, more: bool) -> str | None:
+    if not more:
+        return None
+    return base64.urlsafe_b64encode(json.dumps({"offset": query.offset + query.limit}).encode()).decode()
+
+
+@router.post(FACTORY + "/pipelines/{pipeline_name}/createRun")
+def create_run(request: Request, subscription_id: str, resource_group: str, factory_name: str, pipeline_name: str,
+               _: Runner, body: Annotated[dict[str, Any] | None, Body()] = None,
+               reference_pipeline_run_id: Annotated[str | None, Query(alias="referencePipelineRunId")] = None,
+               is_recovery: Annotated[bool, Query(alias="isRecovery")] = False,
+               start_activity_name: Annotated[str | None, Query(alias="startActivityName")] = None,
+               start_from_failure: Annotated[bool, Query(alias="startFromFailure")] = False) -> dict[str, Any]:
+    if start_activity_name or start_from_failure:
+        raise DefinitionError("startActivityName and startFromFailure are not supported yet: rerun the whole pipeline",
+                              property_path="startActivityName" if start_activity_name else "startFromFailure",
+                              code="NotSupported")
+    options = RunOptions(reference_pipeline_run_id=reference_pipeline_run_id, is_recovery=is_recovery)
+    run_id = service_of(request).runs.create_run(FactoryScope(subscription_id, resource_group, factory_name),
+                                                 pipeline_name, body, options)
+    return {"runId": run_id}
+
+
+@router.get(FACTORY + "/pipelineruns/{run_id}")
+def get_run(request: Request, subscription_id: str, resource_group: str, factory_name: str, run_id: str,
+            _: Caller) -> dict[str, Any]:
+    scope = FactoryScope(subscription_id, resource_group, factory_name)
+    return pipeline_run_json(scope, service_of(request).runs.get_run(scope, run_id))
+
+
+@router.post(FACTORY + "/pipelineruns/{run_id}/cancel")
+def cancel_run(request: Request, subscription_id: str, resource_group: str, factory_name: str, run_id: str,
+               _: Runner, is_recursive: Annotated[bool, Query(alias="isRecursive")] = False) -> dict[str, Any]:
+    service_of(request).runs.cancel(FactoryScope(subscription_id, resource_group, factory_name), run_id,
+                                    recursive=is_recursive)
+    return {}
+
+
+@router.post(FACTORY + "/queryPipelineRuns")
+def query_pipeline_runs(request: Request, subscription_id: str, resource_group: str, factory_name: str, _: Caller,
+                        body: Annotated[RunFilterParameters, Body()]) -> dict[str, Any]:
+    scope = FactoryScope(subscription_id, resource_group, factory_name)
+    query = body.query()
+    runs, more = service_of(request).runs.query_runs(scope, query)
+    return {"value": [pipeline_run_json(scope, run) for run in runs], "continuationToken": _token(query, more)}
+
+
+@router.post(FACTORY + "/pipelineruns/{run_id}/queryActivityruns")
+def query_activity_runs(request: Request, subscription_id: str, resource_group: str, factory_name: str, run_id: str,
+                        _: Caller, body: Annotated[RunFilterParameters, Body()]) -> dict[str, Any]:
+    scope = FactoryScope(subscription_id, resource_group, factory_name)
+    query = body.query()
+    runs, more = service_of(request).runs.query_activity_runs(scope, run_id, query)
+    return {"value": [activity_run_json(run) for run in runs], "continuationToken": _token(query, more)}
+
+
+class TestConnectionRequest(BaseModel):
+    """A stored linked service by name, or an inline definition (masked secrets keep the stored ones)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    linked_service_name: str | None = Field(default=None, alias="linkedServiceName")
+    linked_service: dict[str, Any] | None = Field(default=None, alias="linkedService")
+    parameters: dict[str, Any] = {}
+
+
+@router.post(FACTORY + "/testConnection")
+def test_connection_route(request: Request, subscription_id: str, resource_group: str, factory_name: str, _: Runner,
+                          body: Annotated[TestConnectionRequest, Body()]) -> dict[str, Any]:
+    service = service_of(request)
+    scope = FactoryScope(subscription_id, resource_group, factory_name)
+    record = service.resources.factory(scope)
+    factory = service.resources.runnable_factory(record)
+    if body.linked_service is not None:
+        name = str(body.linked_service.get("name") or body.linked_service_name or "inline")
+        stored = service.store.resources.get(record.id, COLLECTIONS["linkedservices"].stored, name)
+        properties = merge_for_put(body.linked_service.get("properties"), stored.properties if stored else None)
+        model, problems = parse_resource(ModelKind.LINKED_SERVICE,
+                                         {"name": name, "properties": unseal(properties, service.resources.key)},
+                                         file=f"linkedService/{name}.json")
+        if not isinstance(model, LinkedServiceResource):
+            first = problems[0] if problems else None
+            raise DefinitionError(first.message if first else "the linked service does not parse",
+                                  property_path=f"linkedService.{first.property_path}" if first else "linkedService",
+                                  code="InvalidResourceDefinition")
+        resource = model
+    elif body.linked_service_name is not None:
+        found = factory.linked_services.get(body.linked_service_name) or next(
+            (ls for ls_name, ls in factory.linked_services.items() if ls_name.lower() == body.linked_service_name.lower()),
+            None)
+        if found is None:
+            raise NotFoundError(f"linked service {body.linked_service_name!r} was not found in factory {factory_name!r}")
+        resource = found
+    else:
+        raise DefinitionError("give linkedServiceName or linkedService", property_path="linkedServiceName",
+                              code="InvalidRequestContent")
+    return test_connection(resource, factory=factory, parameters=body.parameters).to_dict()

@@ -65,16 +65,20 @@ def serve(service: Service, folder: Path) -> Iterator[str]:
         thread.join()
 
 
-def start_service(state: Path, **settings: object) -> Service:
-    service = Service(ServiceSettings(state_dir=state, worker=WorkerSettings(max_running=2, heartbeat_seconds=0.2,
-                                                                             stale_after_seconds=2), **settings))  # type: ignore[arg-type]
+def start_service(state: Path, *, max_running: int = 2, max_queued: int = 1000) -> Service:
+    service = Service(ServiceSettings(state_dir=state, max_queued=max_queued, worker=WorkerSettings(
+        max_running=max_running, heartbeat_seconds=0.2, stale_after_seconds=2)))
     service.start()
     return service
 
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[RunningApi]:
-    service = start_service(tmp_path / "state")
+    yield from running_api(tmp_path)
+
+
+def running_api(tmp_path: Path, **settings: int) -> Iterator[RunningApi]:
+    service = start_service(tmp_path / "state", **settings)
     keys = {role: tokens.issue(service.store, f"test-{role.value}", role)[1] for role in TokenRole}
     served = serve(service, tmp_path)
     try:

@@ -32,6 +32,9 @@ def serve(
                                                               "default: SQLite in the state folder")] = None,
     max_running: Annotated[int, typer.Option("--max-running", min=1, help="Runs executing at once")] = 4,
     max_queued: Annotated[int, typer.Option("--max-queued", min=1, help="Runs waiting at most; more get HTTP 429")] = 1000,
+    stale_after: Annotated[float, typer.Option(
+        "--stale-after", min=1, help="Seconds without a heartbeat after which a run's service counts as dead and the "
+        "run is marked Failed")] = 30.0,
     subscription: Annotated[str, typer.Option("--subscription", help="Subscription id the --factory folder answers to")]
     = "00000000-0000-0000-0000-000000000000",
     resource_group: Annotated[str, typer.Option("--resource-group", help="Resource group the --factory folder answers to")]
@@ -65,7 +68,9 @@ def serve(
     if factory is not None:
         scope = FactoryScope(subscription, resource_group, factory_name or factory.resolve().name)
     service = Service(ServiceSettings(state_dir=folder_state, store_url=store, factory_folder=factory, folder_scope=scope,
-                                      max_queued=max_queued, worker=WorkerSettings(max_running=max_running)))
+                                      max_queued=max_queued,
+                                      worker=WorkerSettings(max_running=max_running, stale_after_seconds=stale_after,
+                                                            heartbeat_seconds=min(5.0, stale_after / 4))))
     service.start()
     try:
         scheme = "http" if insecure_http else "https"

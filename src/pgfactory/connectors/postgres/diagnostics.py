@@ -76,6 +76,7 @@ class ConnectionTestReport:
         return {
             "linkedService": self.linked_service,
             "succeeded": self.succeeded,
+            "failedStage": failed.name if failed else None,
             "errorCode": failed.error_code if failed else None,
             "message": failed.message if failed else "all stages passed",
             "stages": [stage.to_dict() for stage in self.stages],

@@ -1,0 +1,91 @@
+"""Runs through the API beyond the official client's calls: recursive cancel, query filters and pages, testConnection."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import FACTORY_PATH, RunningApi
+from tests.api.test_faults import FINAL, linked_service, script_pipeline, wait_for
+from tests.fixtures.postgres import RunningServer
+
+WINDOW = {"lastUpdatedAfter": "2000-01-01T00:00:00Z", "lastUpdatedBefore": "2100-01-01T00:00:00Z"}
+
+
+def setup(client: httpx.Client, pg: RunningServer) -> None:
+    client.put(FACTORY_PATH, json={"location": "local"})
+    client.put(f"{FACTORY_PATH}/linkedservices/Pg", json=linked_service(pg.host, pg.port, pg.server.superuser_password))
+
+
+def test_a_recursive_cancel_reaches_the_child_runs(api: RunningApi, pg_plain: RunningServer) -> None:
+    with api.client() as client:
+        setup(client, pg_plain)
+        client.put(f"{FACTORY_PATH}/pipelines/Child", json=script_pipeline("SELECT pg_sleep(30)"))
+        client.put(f"{FACTORY_PATH}/pipelines/Parent", json={"properties": {"activities": [{
+            "name": "RunChild", "type": "ExecutePipeline",
+            "typeProperties": {"pipeline": {"referenceName": "Child", "type": "PipelineReference"},
+                               "waitOnCompletion": True}}]}})
+        parent = client.post(f"{FACTORY_PATH}/pipelines/Parent/createRun").json()["runId"]
+        deadline = time.monotonic() + 30
+        while True:
+            runs = client.post(f"{FACTORY_PATH}/queryPipelineRuns", json={**WINDOW, "filters": [
+                {"operand": "PipelineName", "operator": "Equals", "values": ["Child"]}]}).json()["value"]
+            if runs and runs[0]["status"] == "InProgress":
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        child = runs[0]
+        assert child["invokedBy"]["pipelineRunId"] == parent and child["invokedBy"]["invokedByType"] == "PipelineActivity"
+        assert client.post(f"{FACTORY_PATH}/pipelineruns/{parent}/cancel", params={"isRecursive": "true"}).status_code == 200
+        assert wait_for(client, parent, FINAL)["status"] == "Cancelled"
+        assert wait_for(client, child["runId"], FINAL)["status"] == "Cancelled"
+
+
+def test_query_filters_orders_and_pages_runs(api: RunningApi) -> None:
+    quick: dict[str, Any] = {"properties": {"activities": [{"name": "Wait", "type": "Wait",
+                                                            "typeProperties": {"waitTimeInSeconds": 0}}]}}
+    with api.client() as client:
+        client.put(FACTORY_PATH, json={"location": "local"})
+        client.put(f"{FACTORY_PATH}/pipelines/A", json=quick)
+        client.put(f"{FACTORY_PATH}/pipelines/B", json=quick)
+        created = [client.post(f"{FACTORY_PATH}/pipelines/{name}/createRun").json()["runId"] for name in "AB" * 60]
+        for run_id in created:
+            wait_for(client, run_id, FINAL)
+        only_b = {**WINDOW, "filters": [{"operand": "PipelineName", "operator": "In", "values": ["B"]},
+                                        {"operand": "Status", "operator": "Equals", "values": ["Succeeded"]}],
+                  "orderBy": [{"orderBy": "RunStart", "order": "ASC"}]}
+        first = client.post(f"{FACTORY_PATH}/queryPipelineRuns", json=only_b).json()
+        assert len(first["value"]) == 60 and first["continuationToken"] is None
+        starts = [run["runStart"] for run in first["value"]]
+        assert starts == sorted(starts) and {run["pipelineName"] for run in first["value"]} == {"B"}
+        everything = client.post(f"{FACTORY_PATH}/queryPipelineRuns", json=WINDOW).json()
+        assert len(everything["value"]) == 100 and everything["continuationToken"]
+        rest = client.post(f"{FACTORY_PATH}/queryPipelineRuns",
+                           json={**WINDOW, "continuationToken": everything["continuationToken"]}).json()
+        assert len(rest["value"]) == 20 and rest["continuationToken"] is None
+        assert sorted(run["runId"] for run in everything["value"] + rest["value"]) == sorted(created)
+        empty = client.post(f"{FACTORY_PATH}/queryPipelineRuns", json={
+            "lastUpdatedAfter": "2001-01-01T00:00:00.1234567Z", "lastUpdatedBefore": "2001-01-02T00:00:00Z"}).json()
+        assert empty["value"] == []
+
+
+def test_test_connection_reports_the_stage_that_failed(api: RunningApi, pg_plain: RunningServer) -> None:
+    with api.client() as client:
+        setup(client, pg_plain)
+        passed = client.post(f"{FACTORY_PATH}/testConnection", json={"linkedServiceName": "Pg"}).json()
+        assert passed["succeeded"] is True
+        stored = client.get(f"{FACTORY_PATH}/linkedservices/Pg").json()["properties"]
+        # An unsaved edit: the masked password keeps the stored one, the wrong database fails its stage.
+        edited = {**stored, "typeProperties": {**stored["typeProperties"], "database": "no_such_database"}}
+        failed = client.post(f"{FACTORY_PATH}/testConnection", json={"linkedService": {"name": "Pg",
+                                                                                        "properties": edited}}).json()
+        assert failed["succeeded"] is False and failed["failedStage"] == "database"
+        wrong = {**stored, "typeProperties": {**stored["typeProperties"],
+                                              "password": {"type": "SecureString", "value": "wrong-password"}}}
+        refused = client.post(f"{FACTORY_PATH}/testConnection", json={"linkedService": {"properties": wrong}}).json()
+        assert refused["succeeded"] is False and refused["failedStage"] == "authentication"
+        assert "wrong-password" not in str(refused)
+        missing = client.post(f"{FACTORY_PATH}/testConnection", json={"linkedServiceName": "Nope"})
+        assert missing.status_code == 404

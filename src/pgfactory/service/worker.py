@@ -147,8 +147,9 @@ class RunWorker:
     def _beat(self) -> None:
         while not self._stop.wait(self.settings.heartbeat_seconds):
             try:
-                held = self.store.queue.heartbeat(self.instance_id, self.running)
-                for run_id in self.running:
+                running = self.running  # one snapshot: a run launched after it was not in the heartbeat
+                held = self.store.queue.heartbeat(self.instance_id, running)
+                for run_id in running:
                     run = self.store.runs.get_pipeline_run(run_id)
                     if run_id not in held or (run is not None and run.status == RunStatus.CANCELING):
                         self.cancel(run_id)

@@ -13,7 +13,6 @@ from tests.activities.copy import test_postgres_to_postgres as tables_copy
 from tests.activities.copy.test_postgres_to_postgres import create, rows
 from tests.fixtures.postgres import RunningServer
 
-tables = tables_copy.tables
 EXTRAS = [{"name": "origin", "value": "nightly"}, {"name": "id_again", "value": "$$COLUMN:id"},
           {"name": "batch", "value": 7}]
 

@@ -12,7 +12,6 @@ from tests.activities.copy import test_postgres_to_postgres as tables_copy
 from tests.activities.copy.test_postgres_to_postgres import EVERY_TYPE, EVERY_VALUE, create, rows
 from tests.fixtures.postgres import RunningServer
 
-tables = tables_copy.tables
 SCHEMA = tables_copy.SCHEMA
 VERIFIED = {"VerificationResult": "Verified", "InconsistentData": "None"}
 

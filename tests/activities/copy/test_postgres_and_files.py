@@ -56,13 +56,6 @@ def run(factory: Factory, activity: dict[str, Any]) -> dict[str, Any]:
     return run_copy(invocation(factory, activity), ActivityControl())
 
 
-@pytest.fixture
-def tables(server: RunningServer) -> RunningServer:
-    for table in ("source", "target"):
-        server.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{table}")
-    return server
-
-
 def same_rows(server: RunningServer) -> bool:
     same = server.execute(f"SELECT (SELECT array_agg(s::text ORDER BY s.id) FROM {SCHEMA}.source s) = "
                           f"(SELECT array_agg(t::text ORDER BY t.id) FROM {SCHEMA}.target t)")

@@ -33,13 +33,6 @@ def copy(source: dict[str, Any] | None = None, sink: dict[str, Any] | None = Non
                                "sink": {"type": "AzurePostgreSqlSink", **(sink or {})}, **type_properties}}
 
 
-@pytest.fixture
-def tables(server: RunningServer) -> RunningServer:
-    for table in ("source", "target"):
-        server.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{table}")
-    return server
-
-
 def factory_for(server: RunningServer) -> Factory:
     return make_factory(server, datasets=[dataset("Source", "source"), dataset("Sink", "target")])
 

@@ -15,7 +15,6 @@ from tests.activities.copy import test_postgres_to_postgres as tables_copy
 from tests.activities.copy.test_postgres_to_postgres import create, rows
 from tests.fixtures.postgres import RunningServer
 
-tables = tables_copy.tables
 SCHEMA = tables_copy.SCHEMA
 TARGET = "id int PRIMARY KEY, amount numeric(5,2), label varchar(3) NOT NULL"
 SOURCE_ROWS = """VALUES ('1', '1.5', 'abc'), ('x', '2', 'abc'), ('2', '12345', 'abc'), ('3', '1', 'toolong'), ('4', '1', NULL),

@@ -9,14 +9,11 @@ from typing import Any
 import pytest
 
 from pgfactory.errors import ActivityError
-from tests.activities.copy import test_postgres_and_files as files
 from tests.activities.copy import test_postgres_to_postgres as tables_copy
 from tests.activities.copy.test_postgres_and_files import SCHEMA, copy, factory_with, file_dataset, run, same_rows
 from tests.activities.copy.test_postgres_to_postgres import create, rows
 from tests.activities.copy.test_skip_rows import log_settings, read_log
 from tests.fixtures.postgres import RunningServer
-
-tables = files.tables
 
 COLUMNS = "id int, moment timestamp, instant timestamptz, day date, flag boolean"
 VALUES = ("VALUES (1, '2024-01-02 03:04:05.678', '2024-03-31 01:30:00.25+02', '2024-02-29', true), "

@@ -43,13 +43,6 @@ def _statements(server: RunningServer) -> int:
     return int(server.execute(f"SELECT count(*) FROM {SCHEMA}.statements")[0][0])
 
 
-@pytest.fixture
-def tables(server: RunningServer) -> RunningServer:
-    for table in ("source", "target"):
-        server.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{table}")
-    return server
-
-
 def test_bulk_insert_writes_every_row_in_statements_of_about_the_batch_size(tables: RunningServer) -> None:
     create(tables, "source", "id int, label text", f"SELECT g, 'row ' || g FROM generate_series(1, {ROWS}) AS g")
     create(tables, "target", "id int, label text")

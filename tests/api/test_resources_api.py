@@ -108,6 +108,9 @@ def test_bad_input_gets_arms_error_shape_and_code(factory: RunningApi) -> None:
                 "lastUpdatedAfter": "2020-01-01T00:00:00Z", "lastUpdatedBefore": "2030-01-01T00:00:00Z",
                 "filters": [{"operand": "Colour", "operator": "Equals", "values": ["red"]}]}), 400, "InvalidRequestContent",
              "filters[0].operand"),
+            (client.post(f"{FACTORY_PATH}/queryPipelineRuns", json={
+                "lastUpdatedAfter": "2020-01-01T00:00:00Z", "lastUpdatedBefore": "2030-01-01T00:00:00Z",
+                "orderBy": [{"orderBy": "RunStart", "order": "UP"}]}), 400, "InvalidRequestContent", "orderBy[0].order"),
         ]
     for answer, status, code, target in cases:
         assert answer.status_code == status, answer.text

@@ -89,3 +89,18 @@ def test_test_connection_reports_the_stage_that_failed(api: RunningApi, pg_plain
         assert "wrong-password" not in str(refused)
         missing = client.post(f"{FACTORY_PATH}/testConnection", json={"linkedServiceName": "Nope"})
         assert missing.status_code == 404
+
+
+def test_a_securestring_default_reaches_the_run_in_clear_and_nowhere_else(api: RunningApi, pg_plain: RunningServer) -> None:
+    pg_plain.execute("CREATE TABLE IF NOT EXISTS default_secrets (value text)")
+    with api.client() as client:
+        setup(client, pg_plain)
+        pipeline = script_pipeline("INSERT INTO default_secrets VALUES ('@{pipeline().parameters.token}')")
+        pipeline["properties"]["parameters"] = {"token": {"type": "SecureString", "defaultValue": "default-secret-1"}}
+        stored = client.put(f"{FACTORY_PATH}/pipelines/Defaults", json=pipeline).json()
+        assert stored["properties"]["parameters"]["token"]["defaultValue"] == "**********"
+        run_id = client.post(f"{FACTORY_PATH}/pipelines/Defaults/createRun").json()["runId"]
+        run = wait_for(client, run_id, FINAL)
+    assert run["status"] == "Succeeded", run["message"]
+    assert run["parameters"]["token"] == "**********"
+    assert pg_plain.execute("SELECT count(*) FROM default_secrets WHERE value = 'default-secret-1'")[0][0] == 1

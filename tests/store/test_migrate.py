@@ -75,8 +75,9 @@ def test_a_history_written_before_migrations_existed_is_kept(empty_url: URL) -> 
     metadata.create_all(engine, tables=[pipeline_runs, activity_runs])
     with engine.begin() as connection:
         insert_pipeline_run(connection, full_pipeline_run("from-before"))
-        # Runs had no factory before revision 0002.
-        connection.execute(text("DROP INDEX ix_pipeline_runs_factory_id_last_updated"))
+        # Runs had no factory before revision 0002 (nor the indexes on it).
+        connection.execute(text("DROP INDEX ix_pipeline_runs_factory_id_run_start"))
+        connection.execute(text("DROP INDEX ix_pipeline_runs_factory_id_pipeline_name_run_start"))
         connection.execute(text("ALTER TABLE pipeline_runs DROP COLUMN factory_id"))
     upgrade_store(empty_url)
     with engine.connect() as connection:

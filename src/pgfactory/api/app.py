@@ -8,7 +8,7 @@ that is not a success carries ARM's error envelope ``{"error": {"code", "message
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pgfactory.api import routes_factories, routes_resources, routes_runs
+from pgfactory.api.document import Health, answers
 from pgfactory.api.shapes import API_VERSION, arm_error
 from pgfactory.errors import (
     AuthenticationError,
@@ -49,7 +50,7 @@ def create_app(service: Service) -> FastAPI:
     for module in (routes_factories, routes_runs, routes_resources):  # runs before the generic {collection} routes
         app.include_router(module.router)
 
-    @app.get(HEALTH_PATH, include_in_schema=True, tags=["service"])
+    @app.get(HEALTH_PATH, tags=["service"], response_model=None, responses=answers(Health))
     def health() -> dict[str, Any]:
         return {"status": "ok", "running": len(service.worker.running)}
 
@@ -78,12 +79,14 @@ def create_app(service: Service) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
-        target = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        # A body that is not JSON has no property to name.
+        target = None if first.get("type") == "json_invalid" else property_path(first.get("loc", ()))
         return _error(400, "InvalidRequestContent", f"The request content is not valid: {first.get('msg', error)}", target)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "BadRequest")
+        # FastAPI answers 400 itself only for a body it could not read.
+        code = {400: "InvalidRequestContent", 404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "BadRequest")
         return _error(error.status_code, code, str(error.detail))
 
     @app.exception_handler(Exception)
@@ -103,6 +106,20 @@ def canonical_path(path: str) -> str:
             continue
         parts[index] = _SEGMENTS.get(part.lower(), part)
     return "/".join(parts)
+
+
+def property_path(location: Sequence[int | str]) -> str:
+    """A validation error's location as the service's own errors name properties: ``filters[0].operand``.
+
+    The first part says where the value was (body, query, header, path) and is left out.
+    """
+    path = ""
+    for part in location[1:]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
 
 
 _NAME_BEFORE = {"subscriptions", "resourcegroups", "factories", "linkedservices", "datasets", "pipelines", "triggers",

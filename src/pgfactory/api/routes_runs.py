@@ -8,10 +8,22 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from pgfactory.api.document import (
+    ERRORS,
+    ActivityRunsQueryResponse,
+    ConnectionTestReport,
+    CreateRunResponse,
+    PipelineRun,
+    PipelineRunsQueryResponse,
+    ResourceName,
+    answers,
+    api_version,
+)
 from pgfactory.api.routes_factories import FACTORY
-from pgfactory.api.security import operator, reader, service_of
+from pgfactory.api.security import Principal, operator, reader, service_of
 from pgfactory.api.shapes import activity_run_json, pipeline_run_json
 from pgfactory.connectors.postgres.diagnostics import test_connection
 from pgfactory.errors import DefinitionError, NotFoundError
@@ -21,13 +33,13 @@ from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.secrets import merge_for_put, unseal
 from pgfactory.service.collections import COLLECTIONS
 from pgfactory.service.scope import FactoryScope
-from pgfactory.store import RunOptions, TokenRecord
+from pgfactory.store import RunOptions
 from pgfactory.store.run_queries import RunFilter, RunQuery, parse_time
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(tags=["runs"], dependencies=[Depends(api_version)], responses=ERRORS)
 PAGE = 100
-Caller = Annotated[TokenRecord, Depends(reader)]
-Runner = Annotated[TokenRecord, Depends(operator)]
+Caller = Annotated[Principal, Depends(reader)]
+Runner = Annotated[Principal, Depends(operator)]
 
 
 class RunQueryFilter(BaseModel):
@@ -47,8 +59,9 @@ class RunFilterParameters(BaseModel):
     """ADF's RunFilterParameters."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    last_updated_after: str = Field(alias="lastUpdatedAfter")
-    last_updated_before: str = Field(alias="lastUpdatedBefore")
+    # Read by parse_time (ADF's seven fractional digits, a missing zone meaning UTC), so typed str, documented as times.
+    last_updated_after: str = Field(alias="lastUpdatedAfter", json_schema_extra={"format": "date-time"})
+    last_updated_before: str = Field(alias="lastUpdatedBefore", json_schema_extra={"format": "date-time"})
     continuation_token: str | None = Field(default=None, alias="continuationToken")
     filters: list[RunQueryFilter] = []
     order_by: list[RunQueryOrderBy] = Field(default=[], alias="orderBy")
@@ -87,13 +100,13 @@ def _token(query: RunQuery, more: bool) -> str | None:
     return base64.urlsafe_b64encode(json.dumps({"offset": query.offset + query.limit}).encode()).decode()
 
 
-@router.post(FACTORY + "/pipelines/{pipeline_name}/createRun")
-def create_run(request: Request, subscription_id: str, resource_group: str, factory_name: str, pipeline_name: str,
+@router.post(FACTORY + "/pipelines/{pipeline_name}/createRun", response_model=None, responses=answers(CreateRunResponse))
+def create_run(request: Request, subscription_id: str, resource_group: str, factory_name: str, pipeline_name: ResourceName,
                _: Runner, body: Annotated[dict[str, Any] | None, Body()] = None,
                reference_pipeline_run_id: Annotated[str | None, Query(alias="referencePipelineRunId")] = None,
                is_recovery: Annotated[bool, Query(alias="isRecovery")] = False,
                start_activity_name: Annotated[str | None, Query(alias="startActivityName")] = None,
-               start_from_failure: Annotated[bool, Query(alias="startFromFailure")] = False) -> dict[str, Any]:
+               start_from_failure: Annotated[bool, Query(alias="startFromFailure")] = False) -> JSONResponse:
     if start_activity_name or start_from_failure:
         raise DefinitionError("startActivityName and startFromFailure are not supported yet: rerun the whole pipeline",
                               property_path="startActivityName" if start_activity_name else "startFromFailure",
@@ -101,14 +114,14 @@ def create_run(request: Request, subscription_id: str, resource_group: str, fact
     options = RunOptions(reference_pipeline_run_id=reference_pipeline_run_id, is_recovery=is_recovery)
     run_id = service_of(request).runs.create_run(FactoryScope(subscription_id, resource_group, factory_name),
                                                  pipeline_name, body, options)
-    return {"runId": run_id}
+    return JSONResponse({"runId": run_id})
 
 
-@router.get(FACTORY + "/pipelineruns/{run_id}")
+@router.get(FACTORY + "/pipelineruns/{run_id}", response_model=None, responses=answers(PipelineRun))
 def get_run(request: Request, subscription_id: str, resource_group: str, factory_name: str, run_id: str,
-            _: Caller) -> dict[str, Any]:
+            _: Caller) -> JSONResponse:
     scope = FactoryScope(subscription_id, resource_group, factory_name)
-    return pipeline_run_json(scope, service_of(request).runs.get_run(scope, run_id))
+    return JSONResponse(pipeline_run_json(scope, service_of(request).runs.get_run(scope, run_id)))
 
 
 @router.post(FACTORY + "/pipelineruns/{run_id}/cancel")
@@ -119,22 +132,23 @@ def cancel_run(request: Request, subscription_id: str, resource_group: str, fact
     return {}
 
 
-@router.post(FACTORY + "/queryPipelineRuns")
+@router.post(FACTORY + "/queryPipelineRuns", response_model=None, responses=answers(PipelineRunsQueryResponse))
 def query_pipeline_runs(request: Request, subscription_id: str, resource_group: str, factory_name: str, _: Caller,
-                        body: Annotated[RunFilterParameters, Body()]) -> dict[str, Any]:
+                        body: Annotated[RunFilterParameters, Body()]) -> JSONResponse:
     scope = FactoryScope(subscription_id, resource_group, factory_name)
     query = body.query()
     runs, more = service_of(request).runs.query_runs(scope, query)
-    return {"value": [pipeline_run_json(scope, run) for run in runs], "continuationToken": _token(query, more)}
+    return JSONResponse({"value": [pipeline_run_json(scope, run) for run in runs], "continuationToken": _token(query, more)})
 
 
-@router.post(FACTORY + "/pipelineruns/{run_id}/queryActivityruns")
+@router.post(FACTORY + "/pipelineruns/{run_id}/queryActivityruns", response_model=None,
+             responses=answers(ActivityRunsQueryResponse))
 def query_activity_runs(request: Request, subscription_id: str, resource_group: str, factory_name: str, run_id: str,
-                        _: Caller, body: Annotated[RunFilterParameters, Body()]) -> dict[str, Any]:
+                        _: Caller, body: Annotated[RunFilterParameters, Body()]) -> JSONResponse:
     scope = FactoryScope(subscription_id, resource_group, factory_name)
     query = body.query()
     runs, more = service_of(request).runs.query_activity_runs(scope, run_id, query)
-    return {"value": [activity_run_json(run) for run in runs], "continuationToken": _token(query, more)}
+    return JSONResponse({"value": [activity_run_json(run) for run in runs], "continuationToken": _token(query, more)})
 
 
 class TestConnectionRequest(BaseModel):
@@ -146,9 +160,9 @@ class TestConnectionRequest(BaseModel):
     parameters: dict[str, Any] = {}
 
 
-@router.post(FACTORY + "/testConnection")
+@router.post(FACTORY + "/testConnection", response_model=None, responses=answers(ConnectionTestReport))
 def test_connection_route(request: Request, subscription_id: str, resource_group: str, factory_name: str, _: Runner,
-                          body: Annotated[TestConnectionRequest, Body()]) -> dict[str, Any]:
+                          body: Annotated[TestConnectionRequest, Body()]) -> JSONResponse:
     service = service_of(request)
     scope = FactoryScope(subscription_id, resource_group, factory_name)
     record = service.resources.factory(scope)
@@ -176,4 +190,4 @@ def test_connection_route(request: Request, subscription_id: str, resource_group
     else:
         raise DefinitionError("give linkedServiceName or linkedService", property_path="linkedServiceName",
                               code="InvalidRequestContent")
-    return test_connection(resource, factory=factory, parameters=body.parameters).to_dict()
+    return JSONResponse(test_connection(resource, factory=factory, parameters=body.parameters).to_dict())

@@ -1,4 +1,8 @@
-"""Who may call what: every endpoint but the health check takes ``Authorization: Bearer <API key>``."""
+"""Who may call what: every endpoint but the health check takes ``Authorization: Bearer <token>``.
+
+The token is a pgfactory API key (``pgf_...``) or, when the service was given an Entra issuer and
+audience, an Entra access token (a JWT); the two are told apart by shape.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,11 @@ from starlette.concurrency import run_in_threadpool
 
 from pgfactory.errors import AuthenticationError
 from pgfactory.service import tokens
+from pgfactory.service.entra_tokens import EntraCaller, looks_like_jwt
 from pgfactory.service.service import Service
 from pgfactory.store import TokenRecord, TokenRole
+
+Principal = TokenRecord | EntraCaller  # both have a name and a role
 
 
 def service_of(request: Request) -> Service:
@@ -16,28 +23,35 @@ def service_of(request: Request) -> Service:
     return service
 
 
-def caller(request: Request) -> TokenRecord:
+def caller(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
         raise AuthenticationError("send Authorization: Bearer <API key> (create one with `pgfactory token create`)")
-    return tokens.verify(service_of(request).store, credential)
+    service = service_of(request)
+    if credential.startswith(f"{tokens.PREFIX}_") or not looks_like_jwt(credential):
+        return tokens.verify(service.store, credential)
+    if service.entra_tokens is None:
+        raise AuthenticationError("the bearer token is a JWT, but this service takes Entra tokens only when started with "
+                                  "--entra-issuer and --entra-audience; send a pgfactory API key")
+    return service.entra_tokens.verify(credential)
 
 
-async def allow(request: Request, role: TokenRole, action: str) -> TokenRecord:
-    """The caller's token, when its role allows ``action``."""
-    token = await run_in_threadpool(caller, request)
-    tokens.require(token.role, role, action=action)
-    return token
+async def allow(request: Request, role: TokenRole, action: str) -> Principal:
+    """The caller, when its role allows ``action``."""
+    principal = await run_in_threadpool(caller, request)
+    tokens.require(principal.role, role, action=action)
+    return principal
 
 
-async def reader(request: Request) -> TokenRecord:
+async def reader(request: Request) -> Principal:
     return await allow(request, TokenRole.READER, "reading")
 
 
-async def operator(request: Request) -> TokenRecord:
+async def operator(request: Request) -> Principal:
     return await allow(request, TokenRole.OPERATOR, "running, cancelling and testing")
 
 
-async def contributor(request: Request) -> TokenRecord:
+async def contributor(request: Request) -> Principal:
     return await allow(request, TokenRole.CONTRIBUTOR, "changing resources")

@@ -41,17 +41,28 @@ def serve(
     = "pgfactory",
     factory_name: Annotated[str | None, typer.Option("--factory-name", help="Factory name of the --factory folder",
                                                      show_default="the folder's name")] = None,
+    entra_issuer: Annotated[str | None, typer.Option(
+        "--entra-issuer", help="Also accept Entra ID access tokens from this issuer (their iss, e.g. "
+        "https://login.microsoftonline.com/<tenant id>/v2.0); with --entra-audience")] = None,
+    entra_audience: Annotated[str | None, typer.Option(
+        "--entra-audience", help="The aud those tokens must carry: the API app registration's client id or App ID URI")]
+    = None,
     state: StateDirOption = None,
 ) -> None:
     """Serve ADF's management REST API (api-version 2018-06-01) with pipeline runs in the background."""
     import uvicorn
 
     from pgfactory.api.app import create_app
+    from pgfactory.service.entra_tokens import EntraTokenSettings
     from pgfactory.service.scope import FactoryScope
     from pgfactory.service.service import Service, ServiceSettings
     from pgfactory.service.worker import WorkerSettings
     from pgfactory.store.state import state_dir
 
+    if (entra_issuer is None) != (entra_audience is None):
+        raise typer.BadParameter("Entra tokens need both --entra-issuer and --entra-audience",
+                                 param_hint="--entra-issuer" if entra_issuer is None else "--entra-audience")
+    entra = EntraTokenSettings(entra_issuer, entra_audience) if entra_issuer and entra_audience else None
     folder_state = state_dir(state)
     if insecure_http and (tls_cert or dev):
         raise typer.BadParameter("--insecure-http serves without TLS; drop --tls-cert/--dev", param_hint="--insecure-http")
@@ -68,13 +79,15 @@ def serve(
     if factory is not None:
         scope = FactoryScope(subscription, resource_group, factory_name or factory.resolve().name)
     service = Service(ServiceSettings(state_dir=folder_state, store_url=store, factory_folder=factory, folder_scope=scope,
-                                      max_queued=max_queued,
+                                      max_queued=max_queued, entra=entra,
                                       worker=WorkerSettings(max_running=max_running, stale_after_seconds=stale_after,
                                                             heartbeat_seconds=min(5.0, stale_after / 4))))
     service.start()
     try:
         scheme = "http" if insecure_http else "https"
         typer.echo(f"pgfactory serve: {scheme}://{host}:{port} (health: /health, OpenAPI: /openapi.json)")
+        if entra is not None:
+            typer.echo(f"Bearer tokens: API keys, and Entra tokens of issuer {entra.issuer} for audience {entra.audience}")
         if scope is not None:
             typer.echo(f"Factory folder {factory} is /subscriptions/{scope.subscription_id}/resourceGroups/"
                        f"{scope.resource_group}/providers/Microsoft.DataFactory/factories/{scope.factory_name}")

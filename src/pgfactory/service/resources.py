@@ -24,6 +24,7 @@ from pgfactory.models.factory import ResourceKind as ModelKind
 from pgfactory.secrets.at_rest import mask, merge_for_put, seal, unseal
 from pgfactory.service.collections import BY_MODEL_KIND, COLLECTIONS, Collection
 from pgfactory.service.scope import FactoryScope
+from pgfactory.service.secret_shapes import check_secret_shapes
 
 if TYPE_CHECKING:
     from pgfactory.secrets.key import SecretKey
@@ -65,6 +66,7 @@ class ResourceService:
         properties = body.get("properties") or {}
         if not isinstance(properties, dict):
             raise DefinitionError("properties must be a JSON object", property_path="properties", code="InvalidRequestContent")
+        check_secret_shapes(properties)
         tags = body.get("tags") or {}
         identity = body.get("identity")
         stored = self.store.factories.get(scope.subscription_id, scope.resource_group, scope.factory_name)
@@ -168,6 +170,7 @@ class ResourceService:
         return factory
 
     def _check_definition(self, collection: Collection, name: str, properties: dict[str, Any]) -> None:
+        check_secret_shapes(properties)
         file = f"{collection.model.folder}/{name}.json"
         model, problems = parse_resource(collection.model, {"name": name, "properties": properties}, file=file)
         if problems:

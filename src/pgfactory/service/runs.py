@@ -19,6 +19,7 @@ from pgfactory.models.factory import ResourceKind as ModelKind
 from pgfactory.models.factory import parse_resource
 from pgfactory.models.resources import PipelineResource
 from pgfactory.models.secrets import MASK
+from pgfactory.secrets.at_rest import unseal
 from pgfactory.store import InvokedBy, PipelineRunRecord, RunOptions, RunStatus
 from pgfactory.store import ResourceKind as StoredKind
 from pgfactory.store.records import utc_now
@@ -113,7 +114,9 @@ class RunService:
         stored = self.store.resources.get(factory.id, StoredKind.PIPELINES, name)
         if stored is None:
             raise NotFoundError(f"pipeline {name!r} was not found in factory {factory.name!r}")
-        model, problems = parse_resource(ModelKind.PIPELINE, {"name": stored.name, "properties": stored.properties},
+        # Opened: a SecureString parameter's defaultValue is sealed in the store, and the run binds it.
+        properties = unseal(stored.properties, self.resources.key)
+        model, problems = parse_resource(ModelKind.PIPELINE, {"name": stored.name, "properties": properties},
                                          file=f"pipeline/{stored.name}.json")
         if not isinstance(model, PipelineResource):
             raise DefinitionError(problems[0].message if problems else "the stored pipeline does not parse",

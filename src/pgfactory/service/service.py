@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgfactory.secrets import load_secret_key
+from pgfactory.service.entra_tokens import EntraTokenSettings, EntraTokenVerifier
 from pgfactory.service.folder import FactoryFolder
 from pgfactory.service.resources import ResourceService
 from pgfactory.service.runs import RunService
@@ -28,6 +29,7 @@ class ServiceSettings:
     folder_scope: FactoryScope | None = None  # the ARM names the folder's factory answers to
     max_queued: int = 1000
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    entra: EntraTokenSettings | None = None  # None: API keys only; else Entra tokens of that issuer and audience too
 
 
 class Service:
@@ -43,6 +45,7 @@ class Service:
         self.resources = ResourceService(self.store, load_secret_key(state), folder)
         self.worker = RunWorker(self.resources, settings.worker)
         self.runs = RunService(self.resources, self.worker, max_queued=settings.max_queued)
+        self.entra_tokens = EntraTokenVerifier(settings.entra) if settings.entra is not None else None
 
     def start(self) -> None:
         if self.resources.folder is not None:

@@ -50,7 +50,7 @@ def verify(store: ResourceStore, key: str) -> TokenRecord:
 
 def require(role: TokenRole, needed: TokenRole, *, action: str) -> None:
     if RANK[role] < RANK[needed]:
-        raise AuthorizationError(f"{action} needs the {needed.value} role; this key has {role.value}")
+        raise AuthorizationError(f"{action} needs the {needed.value} role; the caller has {role.value}")
 
 
 def _hash(secret: str) -> str:

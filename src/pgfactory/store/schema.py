@@ -105,7 +105,11 @@ pipeline_runs = Table(
     # The service's factory (factories.id) the run belongs to; NULL for runs of the command line.
     Column("factory_id", Integer),
     Index("ix_pipeline_runs_run_start", "run_start", "run_id"),
-    Index("ix_pipeline_runs_factory_id_last_updated", "factory_id", "last_updated"),
+    # queryPipelineRuns: a factory's runs newest first (ADF's default order), the update window checked in the
+    # index itself; and the same for one pipeline. An index on (factory_id, last_updated) would serve the
+    # window alone, and SQLite, with no statistics on ranges, prefers it and sorts every run in the window.
+    Index("ix_pipeline_runs_factory_id_run_start", "factory_id", "run_start", "run_id", "last_updated"),
+    Index("ix_pipeline_runs_factory_id_pipeline_name_run_start", "factory_id", "pipeline_name", "run_start", "run_id"),
     Index("ix_pipeline_runs_pipeline_name_run_start", "pipeline_name", "run_start"),
     Index("ix_pipeline_runs_status_run_start", "status", "run_start"),
 )

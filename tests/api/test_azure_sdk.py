@@ -112,6 +112,10 @@ def test_every_resource_kind_round_trips_through_the_official_client(client: Dat
         operations.delete(GROUP, FACTORY, name)
         with pytest.raises(ResourceNotFoundError):
             operations.get(GROUP, FACTORY, name)
+    client.factories.delete(GROUP, FACTORY)
+    with pytest.raises(ResourceNotFoundError):
+        client.factories.get(GROUP, FACTORY)
+    assert list(client.factories.list_by_resource_group(GROUP)) == []
 
 
 def test_a_run_with_parameters_succeeds_and_its_runs_can_be_queried(client: DataFactoryManagementClient,

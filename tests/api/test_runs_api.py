@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api.conftest import FACTORY_PATH, RunningApi
 from tests.api.test_faults import FINAL, linked_service, script_pipeline, wait_for
@@ -19,7 +20,8 @@ def setup(client: httpx.Client, pg: RunningServer) -> None:
     client.put(f"{FACTORY_PATH}/linkedservices/Pg", json=linked_service(pg.host, pg.port, pg.server.superuser_password))
 
 
-def test_a_recursive_cancel_reaches_the_child_runs(api: RunningApi, pg_plain: RunningServer) -> None:
+@pytest.mark.parametrize("cancel", ["parent, recursively", "the child itself"])
+def test_cancel_reaches_child_runs(api: RunningApi, pg_plain: RunningServer, cancel: str) -> None:
     with api.client() as client:
         setup(client, pg_plain)
         client.put(f"{FACTORY_PATH}/pipelines/Child", json=script_pipeline("SELECT pg_sleep(30)"))
@@ -38,6 +40,11 @@ def test_a_recursive_cancel_reaches_the_child_runs(api: RunningApi, pg_plain: Ru
             time.sleep(0.1)
         child = runs[0]
         assert child["invokedBy"]["pipelineRunId"] == parent and child["invokedBy"]["invokedByType"] == "PipelineActivity"
+        if cancel == "the child itself":
+            assert client.post(f"{FACTORY_PATH}/pipelineruns/{child['runId']}/cancel").status_code == 200
+            assert wait_for(client, child["runId"], FINAL)["status"] == "Cancelled"
+            assert wait_for(client, parent, FINAL)["status"] == "Failed"  # its ExecutePipeline activity failed
+            return
         assert client.post(f"{FACTORY_PATH}/pipelineruns/{parent}/cancel", params={"isRecursive": "true"}).status_code == 200
         assert wait_for(client, parent, FINAL)["status"] == "Cancelled"
         assert wait_for(client, child["runId"], FINAL)["status"] == "Cancelled"

@@ -11,7 +11,7 @@ createRun refuses it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -67,6 +67,10 @@ class RunHandle:
         """Stop the run: nothing new starts, running activities and their SQL are cancelled."""
         self._state.cancellation.cancel("cancelled")
 
+    def add_done_callback(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on an engine thread) once the run has ended, or now if it has."""
+        self._future.add_done_callback(lambda _: callback())
+
 
 class Engine:
     def __init__(
@@ -81,6 +85,7 @@ class Engine:
         self.executor: Executor = executor or LocalExecutor()
         self._owns_executor = executor is None
         self.history = History(store, observers)
+        self._in_progress: dict[str, RunHandle] = {}  # every run of this engine not yet ended, child runs too
 
     def close(self) -> None:
         if self._owns_executor:
@@ -118,7 +123,18 @@ class Engine:
             state.history.pipeline_run_created(state.record)
         else:
             state.history.pipeline_run_changed(state.record)
-        return RunHandle(state, submit_orchestration(self._execute, state))
+        handle = RunHandle(state, submit_orchestration(self._execute, state))
+        self._in_progress[state.run_id] = handle
+
+        def ended() -> None:
+            self._in_progress.pop(state.run_id, None)
+
+        handle.add_done_callback(ended)
+        return handle
+
+    def handle(self, run_id: str) -> RunHandle | None:
+        """The run ``run_id`` if this engine runs it now (a child run of ExecutePipeline too)."""
+        return self._in_progress.get(run_id)
 
     def _pipeline(self, name: str) -> PipelineResource:
         pipelines = self.factory.resources[ResourceKind.PIPELINE]

@@ -106,9 +106,8 @@ class RunService:
         if self.worker.cancel(run.run_id):
             return
         # Running in another service process (a shared store): its worker sees Canceling and stops the run.
-        run.status = RunStatus.CANCELING
-        run.last_updated = utc_now()
-        self.store.runs.update_pipeline_run(run)
+        # A conditional update, so that a run that ended meanwhile keeps its final status.
+        self.store.runs.mark_canceling(run.run_id)
 
     def _pipeline(self, factory: FactoryRecord, name: str) -> PipelineResource:
         stored = self.store.resources.get(factory.id, StoredKind.PIPELINES, name)

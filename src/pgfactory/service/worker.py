@@ -49,6 +49,7 @@ class RunWorker:
         self.instance_id = f"pgfactory-{uuid.uuid4().hex[:12]}"
         self._executor = LocalExecutor()
         self._running: dict[str, RunHandle] = {}
+        self._engines: dict[str, Engine] = {}  # by the run id of the queued run each engine runs
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -81,9 +82,10 @@ class RunWorker:
         self._wake.set()
 
     def cancel(self, run_id: str) -> bool:
-        """Cancel ``run_id`` if it runs here."""
+        """Cancel ``run_id`` if it runs here (a queued run, or a child run one of them started)."""
         with self._lock:
-            handle = self._running.get(run_id)
+            handle = self._running.get(run_id) or next(
+                (found for engine in self._engines.values() if (found := engine.handle(run_id)) is not None), None)
         if handle is None:
             return False
         handle.cancel()
@@ -132,6 +134,7 @@ class RunWorker:
             return
         with self._lock:
             self._running[request.run_id] = handle
+            self._engines[request.run_id] = engine
         threading.Thread(target=self._await, args=(request.run_id, handle), name=f"pgfactory-run-{request.run_id[:8]}",
                          daemon=True).start()
 
@@ -142,6 +145,7 @@ class RunWorker:
             self.store.queue.finish(run_id)
             with self._lock:
                 self._running.pop(run_id, None)
+                self._engines.pop(run_id, None)
             self._wake.set()
 
     def _beat(self) -> None:

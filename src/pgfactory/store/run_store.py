@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 from sqlalchemy import insert, select, update
 
 from pgfactory.store.database import StoreDatabase, state_database_url
-from pgfactory.store.records import ActivityRunRecord, InvokedBy, PipelineRunRecord, RunStatus
+from pgfactory.store.records import ActivityRunRecord, InvokedBy, PipelineRunRecord, RunStatus, utc_now
 from pgfactory.store.run_queries import ACTIVITY_RUNS, PIPELINE_RUNS, RunQuery, apply_query
 from pgfactory.store.schema import activity_runs, pipeline_runs
 
@@ -129,6 +129,16 @@ class RunStore:
         with self._database.read() as connection:
             rows = connection.execute(apply_query(select_runs, ACTIVITY_RUNS, query)).mappings().all()
         return [ActivityRunRecord(**row) for row in rows[:query.limit]], len(rows) > query.limit
+
+    def mark_canceling(self, run_id: str) -> bool:
+        """Set a Queued or InProgress run to Canceling (the service running it then stops it); False when it has
+        ended or does not exist. Only the status and last update change."""
+        statement = (update(pipeline_runs)
+                     .where(pipeline_runs.c.run_id == run_id,
+                            pipeline_runs.c.status.in_([RunStatus.QUEUED, RunStatus.IN_PROGRESS]))
+                     .values(status=RunStatus.CANCELING, last_updated=utc_now()))
+        with self._database.write() as connection:
+            return bool(connection.execute(statement).rowcount)
 
     def factory_of(self, run_id: str) -> int | None:
         """The service factory ``run_id`` belongs to (None: unknown run, or one of the command line)."""

@@ -42,3 +42,39 @@ def test_services_sharing_a_postgresql_store_split_the_runs_and_run_each_once(tm
     finally:
         for service in services:
             service.stop()
+
+
+def test_a_cancel_sent_to_one_service_stops_a_child_run_another_service_runs(tmp_path: Path,
+                                                                            pg_plain: RunningServer) -> None:
+    url = new_database(pg_plain, "shared_cancel_store").render_as_string(hide_password=False)
+    running, asked = (Service(ServiceSettings(state_dir=tmp_path / name, store_url=url, worker=WorkerSettings(
+        max_running=2, heartbeat_seconds=0.2, stale_after_seconds=5))) for name in ("running", "asked"))
+    asked.resources.key = running.resources.key
+    running.resources.put_factory(SCOPE, {"location": "local"}, if_match=None)
+    running.resources.put(SCOPE, COLLECTIONS["linkedservices"], "Pg", {"properties": {
+        "type": "AzurePostgreSql", "version": "2.0", "typeProperties": {
+            "server": pg_plain.host, "port": pg_plain.port, "database": "postgres", "sslMode": 0,
+            "authenticationType": "BasicAuth", "username": "postgres",
+            "password": {"type": "SecureString", "value": pg_plain.server.superuser_password}}}}, if_match=None)
+    running.resources.put(SCOPE, COLLECTIONS["pipelines"], "Child", {"properties": {"activities": [{
+        "name": "Sleep", "type": "Script", "linkedServiceName": {"referenceName": "Pg", "type": "LinkedServiceReference"},
+        "typeProperties": {"scripts": [{"type": "NonQuery", "text": "SELECT pg_sleep(30)"}]}}]}}, if_match=None)
+    running.resources.put(SCOPE, COLLECTIONS["pipelines"], "Parent", {"properties": {"activities": [{
+        "name": "RunChild", "type": "ExecutePipeline",
+        "typeProperties": {"pipeline": {"referenceName": "Child", "type": "PipelineReference"}}}]}}, if_match=None)
+    parent = running.runs.create_run(SCOPE, "Parent", None, RunOptions())
+    running.start()  # only this one runs pipelines; the other only answers
+    try:
+        deadline = time.monotonic() + 30
+        while not (children := running.store.runs.child_run_ids(parent)) or \
+                running.runs.get_run(SCOPE, children[0]).status != "InProgress":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        asked.runs.cancel(SCOPE, children[0], recursive=False)
+        while running.runs.get_run(SCOPE, children[0]).status not in ("Cancelled", "Failed", "Succeeded"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert running.runs.get_run(SCOPE, children[0]).status == "Cancelled"
+    finally:
+        running.stop()
+        asked.store.close()

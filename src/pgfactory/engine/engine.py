@@ -132,6 +132,10 @@ class Engine:
         handle.add_done_callback(ended)
         return handle
 
+    def runs_in_progress(self) -> list[str]:
+        """The ids of the runs this engine runs now, child runs included."""
+        return list(self._in_progress)
+
     def handle(self, run_id: str) -> RunHandle | None:
         """The run ``run_id`` if this engine runs it now (a child run of ExecutePipeline too)."""
         return self._in_progress.get(run_id)

@@ -154,8 +154,14 @@ class RunWorker:
                 running = self.running  # one snapshot: a run launched after it was not in the heartbeat
                 held = self.store.queue.heartbeat(self.instance_id, running)
                 for run_id in running:
+                    if run_id not in held:  # another service took it over: it must not run twice
+                        self.cancel(run_id)
+                # Another service asked for a cancel (a shared store): the run, or a child run, is Canceling.
+                with self._lock:
+                    going = [run_id for engine in self._engines.values() for run_id in engine.runs_in_progress()]
+                for run_id in going:
                     run = self.store.runs.get_pipeline_run(run_id)
-                    if run_id not in held or (run is not None and run.status == RunStatus.CANCELING):
+                    if run is not None and run.status == RunStatus.CANCELING:
                         self.cancel(run_id)
                 self.recover()
             except Exception:  # a store hiccup must not end the heartbeat; the next beat retries

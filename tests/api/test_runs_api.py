@@ -111,3 +111,49 @@ def test_a_securestring_default_reaches_the_run_in_clear_and_nowhere_else(api: R
     assert run["status"] == "Succeeded", run["message"]
     assert run["parameters"]["token"] == "**********"
     assert pg_plain.execute("SELECT count(*) FROM default_secrets WHERE value = 'default-secret-1'")[0][0] == 1
+
+
+def lookup(name: str, query: str, depends_on: str | None = None) -> dict[str, Any]:
+    return {"name": name, "type": "Lookup",
+            "dependsOn": [{"activity": depends_on, "dependencyConditions": ["Succeeded"]}] if depends_on else [],
+            "typeProperties": {"source": {"type": "AzurePostgreSqlSource", "query": query},
+                               "dataset": {"referenceName": "Any", "type": "DatasetReference"}}}
+
+
+def test_reruns_start_from_the_failed_or_a_chosen_activity(api: RunningApi, pg_plain: RunningServer) -> None:
+    pg_plain.execute("DROP TABLE IF EXISTS rerun_gate; CREATE TABLE rerun_gate (open int)")
+    with api.client() as client:
+        setup(client, pg_plain)
+        client.put(f"{FACTORY_PATH}/datasets/Any", json={"properties": {
+            "type": "AzurePostgreSqlTable", "linkedServiceName": {"referenceName": "Pg", "type": "LinkedServiceReference"},
+            "typeProperties": {"schema": "public", "table": "rerun_gate"}}})
+        client.put(f"{FACTORY_PATH}/pipelines/Steps", json={"properties": {"activities": [
+            lookup("First", "SELECT 41 AS n"),
+            lookup("Gate", "SELECT 1 / (SELECT count(*) FROM rerun_gate) AS open", "First"),  # fails while empty
+            lookup("Last", "SELECT @{activity('First').output.firstRow.n} + 1 AS n", "Gate"),
+        ]}})
+        failed = client.post(f"{FACTORY_PATH}/pipelines/Steps/createRun").json()["runId"]
+        assert wait_for(client, failed, FINAL)["status"] == "Failed"
+        pg_plain.execute("INSERT INTO rerun_gate VALUES (1)")
+
+        rerun = client.post(f"{FACTORY_PATH}/pipelines/Steps/createRun", params={
+            "referencePipelineRunId": failed, "startFromFailure": "true", "isRecovery": "true"}).json()["runId"]
+        run = wait_for(client, rerun, FINAL)
+        assert run["status"] == "Succeeded", run["message"]
+        assert run["runGroupId"] == failed  # a recovery joins the referenced run's group
+        window = {"lastUpdatedAfter": "2000-01-01T00:00:00Z", "lastUpdatedBefore": "2100-01-01T00:00:00Z"}
+        activities = client.post(f"{FACTORY_PATH}/pipelineruns/{rerun}/queryActivityruns", json=window).json()["value"]
+        assert sorted(a["activityName"] for a in activities) == ["Gate", "Last"]  # First was not run again
+        assert next(a for a in activities if a["activityName"] == "Last")["output"]["firstRow"] == {"n": 42}
+
+        from_last = client.post(f"{FACTORY_PATH}/pipelines/Steps/createRun", params={
+            "referencePipelineRunId": rerun, "startActivityName": "Last"}).json()["runId"]
+        ended = wait_for(client, from_last, FINAL)
+        assert ended["status"] == "Succeeded", ended["message"]
+        activities = client.post(f"{FACTORY_PATH}/pipelineruns/{from_last}/queryActivityruns", json=window).json()["value"]
+        assert [a["activityName"] for a in activities] == ["Last"]
+
+        for params, target in (({"startFromFailure": "true"}, "startFromFailure"),
+                               ({"referencePipelineRunId": failed, "startActivityName": "Nope"}, "startActivityName")):
+            refused = client.post(f"{FACTORY_PATH}/pipelines/Steps/createRun", params=params)
+            assert refused.status_code == 400 and refused.json()["error"]["target"] == target

@@ -107,11 +107,8 @@ def create_run(request: Request, subscription_id: str, resource_group: str, fact
                is_recovery: Annotated[bool, Query(alias="isRecovery")] = False,
                start_activity_name: Annotated[str | None, Query(alias="startActivityName")] = None,
                start_from_failure: Annotated[bool, Query(alias="startFromFailure")] = False) -> JSONResponse:
-    if start_activity_name or start_from_failure:
-        raise DefinitionError("startActivityName and startFromFailure are not supported yet: rerun the whole pipeline",
-                              property_path="startActivityName" if start_activity_name else "startFromFailure",
-                              code="NotSupported")
-    options = RunOptions(reference_pipeline_run_id=reference_pipeline_run_id, is_recovery=is_recovery)
+    options = RunOptions(reference_pipeline_run_id=reference_pipeline_run_id, is_recovery=is_recovery,
+                         start_activity_name=start_activity_name or None, start_from_failure=start_from_failure)
     run_id = service_of(request).runs.create_run(FactoryScope(subscription_id, resource_group, factory_name),
                                                  pipeline_name, body, options)
     return JSONResponse({"runId": run_id})

@@ -22,6 +22,7 @@ from pgfactory.engine.frames import Frame, RunState
 from pgfactory.engine.history import History, RunObserver
 from pgfactory.engine.outcome import CANCELLED, FAILED, SUCCEEDED
 from pgfactory.engine.parameters import bind_parameters
+from pgfactory.engine.recovery import Recovery, restored_states
 from pgfactory.engine.scope import ScopeResult, run_scope, submit_orchestration
 from pgfactory.errors import DefinitionError
 from pgfactory.expressions import ActivityState
@@ -103,11 +104,14 @@ class Engine:
         return self.start(pipeline_name, parameters, parameters_from_text=parameters_from_text).wait()
 
     def start(self, pipeline_name: str, parameters: Mapping[str, Any] | None = None, *,
-              parameters_from_text: bool = False, queued_run_id: str | None = None) -> RunHandle:
+              parameters_from_text: bool = False, queued_run_id: str | None = None,
+              run_group_id: str | None = None, recovery: Recovery | None = None) -> RunHandle:
         """Start a run. ``queued_run_id`` runs a request the service queued: its Queued pipeline run
-        record exists already and is taken over (same run id) instead of created."""
+        record exists already and is taken over (same run id, and ``run_group_id`` when it joined
+        another run's group) instead of created. ``recovery`` reruns from a failed or a chosen
+        activity (see :mod:`.recovery`)."""
         return self._start(pipeline_name, parameters or {}, parameters_from_text, InvokedBy(), None,
-                           queued_run_id=queued_run_id)
+                           queued_run_id=queued_run_id, run_group_id=run_group_id, recovery=recovery)
 
     def start_child(self, pipeline_name: str, parameters: Mapping[str, Any], *, parent: ActivityRun) -> RunHandle:
         """A run started by an ExecutePipeline activity; cancelling the parent cancels it."""
@@ -117,8 +121,12 @@ class Engine:
         return self._start(pipeline_name, parameters, False, invoked_by, parent_state)
 
     def _start(self, pipeline_name: str, parameters: Mapping[str, Any], from_text: bool, invoked_by: InvokedBy,
-               parent: RunState | None, *, queued_run_id: str | None = None) -> RunHandle:
-        state = self._prepare(pipeline_name, parameters, from_text, invoked_by, parent, run_id=queued_run_id)
+               parent: RunState | None, *, queued_run_id: str | None = None, run_group_id: str | None = None,
+               recovery: Recovery | None = None) -> RunHandle:
+        state = self._prepare(pipeline_name, parameters, from_text, invoked_by, parent, run_id=queued_run_id,
+                              run_group_id=run_group_id)
+        if recovery is not None:
+            state.restored = restored_states(state.pipeline, recovery, self.history.store)
         if queued_run_id is None:
             state.history.pipeline_run_created(state.record)
         else:
@@ -149,7 +157,7 @@ class Engine:
         return pipeline
 
     def _prepare(self, pipeline_name: str, given: Mapping[str, Any], from_text: bool, invoked_by: InvokedBy,
-                 parent: RunState | None, *, run_id: str | None = None) -> RunState:
+                 parent: RunState | None, *, run_id: str | None = None, run_group_id: str | None = None) -> RunState:
         pipeline = self._pipeline(pipeline_name)
         depth = parent.depth + 1 if parent is not None else 0
         if depth > MAX_PIPELINE_DEPTH:
@@ -160,6 +168,7 @@ class Engine:
         run_id = run_id or str(uuid.uuid4())
         now = utc_now()
         record = PipelineRunRecord(run_id=run_id, pipeline_name=pipeline_name, status=RunStatus.QUEUED, run_start=now,
+                                   run_group_id=run_group_id or "",
                                    parameters=parameters, invoked_by=invoked_by,
                                    annotations=list(getattr(pipeline.properties, "annotations", None) or []))
         declared_variables = pipeline.properties.variables or {}
@@ -211,7 +220,7 @@ class Engine:
         state.history.pipeline_run_changed(record)
         error_code: str | None = None
         try:
-            result = run_scope(list(state.pipeline.properties.activities), Frame(state))
+            result = run_scope(list(state.pipeline.properties.activities), Frame(state), state.restored)
             status, message, error_code = _outcome(result, state)
         except Exception as error:  # never leave a run InProgress, whatever went wrong
             status, message = FAILED, f"pgfactory failed to run the pipeline: {type(error).__name__}: {error}"

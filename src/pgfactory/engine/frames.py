@@ -38,6 +38,7 @@ class RunState:
     cancellation: Cancellation
     depth: int = 0
     return_value: dict[str, Any] | None = None
+    restored: dict[str, ActivityState] = field(default_factory=dict)  # top-level activities a rerun does not run
     variables_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

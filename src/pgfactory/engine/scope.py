@@ -7,7 +7,7 @@ Skipped, which its own dependents then see. Independent activities run at the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -71,10 +71,16 @@ def _is_ready(activity: dict[str, Any], states: dict[str, ActivityState]) -> boo
     return all(dependency["activity"] in states for dependency in activity.get("dependsOn") or [])
 
 
-def run_scope(activities: list[dict[str, Any]], frame: Frame) -> ScopeResult:
-    """Run ``activities`` (validated: unique names, dependencies inside the list, no cycles)."""
-    states: dict[str, ActivityState] = {}
-    pending = list(activities)
+def run_scope(activities: list[dict[str, Any]], frame: Frame,
+              restored: Mapping[str, ActivityState] | None = None) -> ScopeResult:
+    """Run ``activities`` (validated: unique names, dependencies inside the list, no cycles).
+
+    ``restored`` activities are not run: they count as ended with the states given (a rerun's, see
+    :mod:`.recovery`).
+    """
+    states: dict[str, ActivityState] = dict(restored or {})
+    frame.activities.update(states)
+    pending = [activity for activity in activities if str(activity["name"]) not in states]
     running: dict[Future[ActivityState], str] = {}
     while pending or running:
         ready = [activity for activity in pending if _is_ready(activity, states)]

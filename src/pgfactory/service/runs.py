@@ -46,6 +46,8 @@ class RunService:
                    options: RunOptions) -> str:
         factory = self.resources.factory(scope)
         pipeline = self._pipeline(factory, pipeline_name)
+        if options.start_activity_name or options.start_from_failure:
+            self._check_rerun(factory, pipeline, options)
         given = dict(parameters or {})
         if options.reference_pipeline_run_id and not given:  # a rerun takes the referenced run's parameters
             given = self._referenced_parameters(options.reference_pipeline_run_id)
@@ -121,6 +123,24 @@ class RunService:
             raise DefinitionError(problems[0].message if problems else "the stored pipeline does not parse",
                                   resource=name)
         return model
+
+    def _check_rerun(self, factory: FactoryRecord, pipeline: PipelineResource, options: RunOptions) -> None:
+        """A rerun from an activity repeats a run of the same pipeline in this factory, from one of its activities."""
+        where = "startActivityName" if options.start_activity_name else "startFromFailure"
+        if not options.reference_pipeline_run_id:
+            raise DefinitionError(f"{where} reruns a run: give its id as referencePipelineRunId", property_path=where,
+                                  code="InvalidRequestContent")
+        referenced = self.store.runs.get_pipeline_run(options.reference_pipeline_run_id)
+        if referenced is None or self.store.runs.factory_of(referenced.run_id) != factory.id:
+            raise NotFoundError(f"referencePipelineRunId {options.reference_pipeline_run_id!r} is not a run of this factory")
+        if referenced.pipeline_name.lower() != str(pipeline.name).lower():
+            raise DefinitionError(f"run {referenced.run_id} is a run of pipeline {referenced.pipeline_name!r}, not of "
+                                  f"{pipeline.name!r}", property_path="referencePipelineRunId", code="InvalidRequestContent")
+        names = [str(activity["name"]) for activity in pipeline.properties.activities]
+        if options.start_activity_name and options.start_activity_name not in names:
+            raise DefinitionError(f"pipeline {pipeline.name!r} has no top-level activity {options.start_activity_name!r}; "
+                                  f"it has {', '.join(names)}", property_path="startActivityName",
+                                  code="InvalidRequestContent")
 
     def _referenced_parameters(self, run_id: str) -> dict[str, Any]:
         request = self.store.queue.get(run_id)

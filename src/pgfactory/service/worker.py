@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pgfactory.engine import Engine
 from pgfactory.engine.executor import LocalExecutor
+from pgfactory.engine.recovery import Recovery
 from pgfactory.service.runs import run_parameters
 from pgfactory.store import RunStatus
 from pgfactory.store.records import adf_timestamp, utc_now
@@ -126,8 +127,13 @@ class RunWorker:
             factory_record = self._factory(request.factory_id)
             factory = self.resources.runnable_factory(factory_record)
             engine = Engine(factory, store=self.store.runs.for_factory(request.factory_id), executor=self._executor)
+            options = request.options
+            recovery = Recovery(self._references(request), options.start_from_failure, options.start_activity_name) \
+                if options.reference_pipeline_run_id and (options.start_from_failure or options.start_activity_name) else None
+            queued = self.store.runs.get_pipeline_run(request.run_id)
             handle = engine.start(request.pipeline_name, run_parameters(request.parameters, self.resources),
-                                  queued_run_id=request.run_id)
+                                  queued_run_id=request.run_id, run_group_id=queued.run_group_id if queued else None,
+                                  recovery=recovery)
         except Exception as error:  # the definitions changed under the queued run, or the store failed
             log.exception("run %s could not start", request.run_id)
             self._fail(request, f"The run could not start: {error}")
@@ -166,6 +172,18 @@ class RunWorker:
                 self.recover()
             except Exception:  # a store hiccup must not end the heartbeat; the next beat retries
                 log.exception("heartbeat failed")
+
+    def _references(self, request: RunRequest) -> tuple[str, ...]:
+        """The run a partial rerun repeats, then the run that one repeated if it was a partial rerun too, ..."""
+        chain: list[str] = []
+        options = request.options
+        while options.reference_pipeline_run_id and options.reference_pipeline_run_id not in chain:
+            chain.append(options.reference_pipeline_run_id)
+            referenced = self.store.queue.get(options.reference_pipeline_run_id)
+            if referenced is None or not (referenced.options.start_from_failure or referenced.options.start_activity_name):
+                break
+            options = referenced.options
+        return tuple(chain)
 
     def _factory(self, factory_id: int) -> FactoryRecord:
         record = self.store.factories.get_by_id(factory_id)

@@ -8,15 +8,13 @@ from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from pgfactory.api.document import DELETED, ERRORS, NOT_MODIFIED, Factory, FactoryListResponse, answers, api_version
-from pgfactory.api.security import Principal, contributor, reader, service_of
+from pgfactory.api.security import Caller, Writer, service_of
 from pgfactory.api.shapes import factory_json
 from pgfactory.service.scope import FactoryScope
 
 router = APIRouter(tags=["factories"], dependencies=[Depends(api_version)], responses=ERRORS)
 PROVIDER = "/providers/Microsoft.DataFactory/factories"
 FACTORY = "/subscriptions/{subscription_id}/resourceGroups/{resource_group}" + PROVIDER + "/{factory_name}"
-Caller = Annotated[Principal, Depends(reader)]
-Writer = Annotated[Principal, Depends(contributor)]
 
 
 @router.put(FACTORY, response_model=None, responses=answers(Factory))

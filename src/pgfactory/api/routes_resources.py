@@ -21,15 +21,13 @@ from pgfactory.api.document import (
     api_version,
 )
 from pgfactory.api.routes_factories import FACTORY
-from pgfactory.api.security import Principal, contributor, reader, service_of
+from pgfactory.api.security import Caller, Writer, service_of
 from pgfactory.api.shapes import API_VERSION, resource_json
 from pgfactory.service.collections import collection as find_collection
 from pgfactory.service.scope import FactoryScope
 
 router = APIRouter(tags=["resources"], dependencies=[Depends(api_version)], responses=ERRORS)
 PAGE = 100
-Caller = Annotated[Principal, Depends(reader)]
-Writer = Annotated[Principal, Depends(contributor)]
 
 
 class ResourceBody(BaseModel):

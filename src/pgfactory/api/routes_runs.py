@@ -23,23 +23,16 @@ from pgfactory.api.document import (
     api_version,
 )
 from pgfactory.api.routes_factories import FACTORY
-from pgfactory.api.security import Principal, operator, reader, service_of
+from pgfactory.api.security import Caller, Runner, service_of
 from pgfactory.api.shapes import activity_run_json, pipeline_run_json
-from pgfactory.connectors.postgres.diagnostics import test_connection
-from pgfactory.errors import DefinitionError, NotFoundError
-from pgfactory.models.factory import ResourceKind as ModelKind
-from pgfactory.models.factory import parse_resource
-from pgfactory.models.linked_service import LinkedServiceResource
-from pgfactory.secrets import merge_for_put, unseal
-from pgfactory.service.collections import COLLECTIONS
+from pgfactory.errors import DefinitionError
+from pgfactory.service.connection_tests import test_linked_service
 from pgfactory.service.scope import FactoryScope
 from pgfactory.store import RunOptions
 from pgfactory.store.run_queries import RunFilter, RunQuery, parse_time
 
 router = APIRouter(tags=["runs"], dependencies=[Depends(api_version)], responses=ERRORS)
 PAGE = 100
-Caller = Annotated[Principal, Depends(reader)]
-Runner = Annotated[Principal, Depends(operator)]
 
 
 class RunQueryFilter(BaseModel):
@@ -160,31 +153,6 @@ class TestConnectionRequest(BaseModel):
 @router.post(FACTORY + "/testConnection", response_model=None, responses=answers(ConnectionTestReport))
 def test_connection_route(request: Request, subscription_id: str, resource_group: str, factory_name: str, _: Runner,
                           body: Annotated[TestConnectionRequest, Body()]) -> JSONResponse:
-    service = service_of(request)
-    scope = FactoryScope(subscription_id, resource_group, factory_name)
-    record = service.resources.factory(scope)
-    factory = service.resources.runnable_factory(record)
-    if body.linked_service is not None:
-        name = str(body.linked_service.get("name") or body.linked_service_name or "inline")
-        stored = service.store.resources.get(record.id, COLLECTIONS["linkedservices"].stored, name)
-        properties = merge_for_put(body.linked_service.get("properties"), stored.properties if stored else None)
-        model, problems = parse_resource(ModelKind.LINKED_SERVICE,
-                                         {"name": name, "properties": unseal(properties, service.resources.key)},
-                                         file=f"linkedService/{name}.json")
-        if not isinstance(model, LinkedServiceResource):
-            first = problems[0] if problems else None
-            raise DefinitionError(first.message if first else "the linked service does not parse",
-                                  property_path=f"linkedService.{first.property_path}" if first else "linkedService",
-                                  code="InvalidResourceDefinition")
-        resource = model
-    elif body.linked_service_name is not None:
-        found = factory.linked_services.get(body.linked_service_name) or next(
-            (ls for ls_name, ls in factory.linked_services.items() if ls_name.lower() == body.linked_service_name.lower()),
-            None)
-        if found is None:
-            raise NotFoundError(f"linked service {body.linked_service_name!r} was not found in factory {factory_name!r}")
-        resource = found
-    else:
-        raise DefinitionError("give linkedServiceName or linkedService", property_path="linkedServiceName",
-                              code="InvalidRequestContent")
-    return JSONResponse(test_connection(resource, factory=factory, parameters=body.parameters).to_dict())
+    report = test_linked_service(service_of(request).resources, FactoryScope(subscription_id, resource_group, factory_name),
+                                 name=body.linked_service_name, definition=body.linked_service, parameters=body.parameters)
+    return JSONResponse(report.to_dict())

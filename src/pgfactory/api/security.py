@@ -6,7 +6,9 @@ audience, an Entra access token (a JWT); the two are told apart by shape.
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from pgfactory.errors import AuthenticationError
@@ -55,3 +57,9 @@ async def operator(request: Request) -> Principal:
 
 async def contributor(request: Request) -> Principal:
     return await allow(request, TokenRole.CONTRIBUTOR, "changing resources")
+
+
+# What a route takes to say who may call it.
+Caller = Annotated[Principal, Depends(reader)]
+Runner = Annotated[Principal, Depends(operator)]
+Writer = Annotated[Principal, Depends(contributor)]

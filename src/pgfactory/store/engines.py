@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
+import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
@@ -55,11 +57,25 @@ _compact_json = functools.partial(json.dumps, separators=(",", ":"), ensure_asci
 def _tune_sqlite_connection(dbapi_connection: Any, _connection_record: object) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (it stays so). Switching answers "database is locked" at once, without
+    SQLite's busy wait, while another connection writes (processes opening a new store together),
+    so the switch is tried again until the busy timeout; a file in WAL mode already needs no switch."""
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _leave_transactions_to_sqlalchemy(dbapi_connection: Any, _connection_record: object) -> None:

@@ -9,6 +9,8 @@ Each command creates ``.venv`` when missing and brings the installation up to da
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -40,8 +42,23 @@ def demo() -> None:
     run(BIN / "pgfactory", "demo", "--dir", ROOT / "pgfactory-demo")
 
 
+def install_chromium() -> None:
+    """Debian's chromium for the studio's browser tests (Playwright drives it; it downloads no browser of its own)."""
+    if os.environ.get("PGFACTORY_CHROMIUM") or shutil.which("chromium"):
+        return
+    if not shutil.which("apt-get"):
+        sys.exit("the studio's tests need Chromium: install it, or set PGFACTORY_CHROMIUM to its executable")
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
+        print("+", " ".join(sudo + command), flush=True)
+        if subprocess.run(sudo + command, env=environment, check=False).returncode != 0:
+            sys.exit("installing chromium failed; install Debian's chromium package, or set PGFACTORY_CHROMIUM")
+
+
 def test() -> None:
     install("dev")
+    install_chromium()
     run(BIN / "ruff", "check", "src", "tests", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "python", "-m", "pytest", *sys.argv[2:])

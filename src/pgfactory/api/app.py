@@ -1,4 +1,5 @@
-"""The management REST API: ADF's resource paths (api-version 2018-06-01) over the service.
+"""The management REST API: ADF's resource paths (api-version 2018-06-01) over the service, and the studio
+(web pages over the same service) mounted at ``/studio``.
 
 ARM matches paths without case; the routes are declared in the casing the official client
 sends, and :func:`canonical_path` brings any other casing to it before routing. Every answer
@@ -30,6 +31,7 @@ from pgfactory.errors import (
     QueueFullError,
 )
 from pgfactory.service.service import Service
+from pgfactory.studio.app import STUDIO_PATH, create_studio
 
 log = logging.getLogger(__name__)
 HEALTH_PATH = "/health"
@@ -49,6 +51,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.service = service
     for module in (routes_factories, routes_runs, routes_resources):  # runs before the generic {collection} routes
         app.include_router(module.router)
+    app.mount(STUDIO_PATH, create_studio(service))
 
     @app.get(HEALTH_PATH, tags=["service"], response_model=None, responses=answers(Health))
     def health() -> dict[str, Any]:
@@ -56,6 +59,8 @@ def create_app(service: Service) -> FastAPI:
 
     @app.middleware("http")
     async def arm_conventions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if _in_studio(request.scope["path"]):  # the studio's pages are not ADF's paths
+            return await call_next(request)
         request.scope["path"] = canonical_path(request.scope["path"])
         if request.scope["path"] not in (HEALTH_PATH, "/openapi.json", "/docs", "/docs/oauth2-redirect"):
             version = request.query_params.get("api-version")
@@ -95,6 +100,10 @@ def create_app(service: Service) -> FastAPI:
         return _error(500, "InternalServerError", "pgfactory failed to answer; the service log has the details.")
 
     return app
+
+
+def _in_studio(path: str) -> bool:
+    return path == STUDIO_PATH or path.startswith(f"{STUDIO_PATH}/")
 
 
 def canonical_path(path: str) -> str:

@@ -13,11 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from pgfactory.errors import AuthenticationError
 from pgfactory.service import tokens
-from pgfactory.service.entra_tokens import EntraCaller, looks_like_jwt
-from pgfactory.service.service import Service
-from pgfactory.store import TokenRecord, TokenRole
-
-Principal = TokenRecord | EntraCaller  # both have a name and a role
+from pgfactory.service.service import Principal, Service
+from pgfactory.store import TokenRole
 
 
 def service_of(request: Request) -> Service:
@@ -28,16 +25,9 @@ def service_of(request: Request) -> Service:
 def caller(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
-    credential = credential.strip()
-    if scheme.lower() != "bearer" or not credential:
+    if scheme.lower() != "bearer" or not credential.strip():
         raise AuthenticationError("send Authorization: Bearer <API key> (create one with `pgfactory token create`)")
-    service = service_of(request)
-    if credential.startswith(f"{tokens.PREFIX}_") or not looks_like_jwt(credential):
-        return tokens.verify(service.store, credential)
-    if service.entra_tokens is None:
-        raise AuthenticationError("the bearer token is a JWT, but this service takes Entra tokens only when started with "
-                                  "--entra-issuer and --entra-audience; send a pgfactory API key")
-    return service.entra_tokens.verify(credential)
+    return service_of(request).authenticate(credential)
 
 
 async def allow(request: Request, role: TokenRole, action: str) -> Principal:

@@ -61,6 +61,10 @@ class ResourceService:
             raise NotFoundError(f"factory {scope.factory_name!r} was not found in resource group {scope.resource_group!r}")
         return record
 
+    def factories(self) -> list[FactoryRecord]:
+        """Every factory the store holds, by name."""
+        return self.store.factories.list(None)
+
     def put_factory(self, scope: FactoryScope, body: dict[str, Any], *, if_match: str | None) -> tuple[FactoryRecord, bool]:
         check_name(scope.factory_name, "factory", pattern=FACTORY_NAME, longest=MAX_FACTORY_NAME_LENGTH)
         properties = body.get("properties") or {}

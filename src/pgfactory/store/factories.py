@@ -75,9 +75,12 @@ class Factories:
             row = connection.execute(select(factories).where(factories.c.id == factory_id)).mappings().one_or_none()
         return _factory_from_row(row) if row is not None else None
 
-    def list(self, subscription_id: str, resource_group: str | None = None) -> list[FactoryRecord]:
-        """The factories of a subscription, or of one of its resource groups, by name (then resource group)."""
-        query = select(factories).where(factories.c.subscription_key == name_key(subscription_id))
+    def list(self, subscription_id: str | None, resource_group: str | None = None) -> list[FactoryRecord]:
+        """The factories of a subscription (None: of every one), or of one of its resource groups, by name
+        (then resource group)."""
+        query = select(factories)
+        if subscription_id is not None:
+            query = query.where(factories.c.subscription_key == name_key(subscription_id))
         if resource_group is not None:
             query = query.where(factories.c.resource_group_key == name_key(resource_group))
         query = query.order_by(factories.c.name_key, factories.c.resource_group_key)

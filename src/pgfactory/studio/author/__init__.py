@@ -1,0 +1,9 @@
+"""Author: pipelines and datasets, their JSON, the pipeline diagram, and Debug / Trigger now."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from pgfactory.studio.session import check_csrf
+
+router = APIRouter(dependencies=[Depends(check_csrf)])

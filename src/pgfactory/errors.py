@@ -6,6 +6,7 @@
      +-- ActivityError                  an activity run failed (ADF's errorCode, failureType, target)
      +-- SecretError                    a secret cannot be resolved
      +-- IdentityError                  an Entra token cannot be had
+     +-- AzureManagementError           Azure Resource Manager cannot be asked (studio's Azure account lists)
      +-- ConnectionStageError           connecting failed at one named stage
      +-- EmbeddedPostgresError          the local PostgreSQL server cannot be started
      +-- PreconditionFailedError        a write's If-Match does not match the stored etag
@@ -139,6 +140,17 @@ class IdentityError(PgFactoryError):
     """An Entra token could not be acquired; ``transient`` when the endpoint may recover."""
 
     code = "UserErrorEntraTokenFailed"
+
+    def __init__(self, message: str, *, code: str | None = None, transient: bool = False) -> None:
+        super().__init__(message, code=code)
+        self.transient = transient
+
+
+class AzureManagementError(PgFactoryError):
+    """Azure Resource Manager could not be asked (no credentials configured, no token, a refused or failed call);
+    ``transient`` when it may answer later."""
+
+    code = "AzureManagementRequestFailed"
 
     def __init__(self, message: str, *, code: str | None = None, transient: bool = False) -> None:
         super().__init__(message, code=code)

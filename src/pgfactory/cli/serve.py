@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,14 @@ import typer
 from pgfactory.cli.options import StateDirOption
 
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on")]
+
+
+class AzureCredentialOption(StrEnum):
+    """``--azure-credential``: the identities of :class:`~pgfactory.service.azure_accounts.AzureCredentialSource`, or none."""
+
+    NONE = "none"
+    ENVIRONMENT = "environment"
+    MANAGED_IDENTITY = "managed-identity"
 
 
 def register(app: typer.Typer) -> None:
@@ -47,12 +56,22 @@ def serve(
     entra_audience: Annotated[str | None, typer.Option(
         "--entra-audience", help="The aud those tokens must carry: the API app registration's client id or App ID URI")]
     = None,
+    azure_credential: Annotated[AzureCredentialOption, typer.Option(
+        "--azure-credential", help="Who the studio signs in to Azure as, to list subscriptions, flexible servers and "
+        "databases: the service principal of AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or this "
+        "machine's managed identity (AZURE_CLIENT_ID picks a user-assigned one); none: servers are entered by hand")]
+    = AzureCredentialOption.NONE,
+    azure_management_endpoint: Annotated[str, typer.Option(
+        "--azure-management-endpoint", help="Azure Resource Manager's URL (another cloud's)")] = "https://management.azure.com",
+    azure_management_scope: Annotated[str | None, typer.Option(
+        "--azure-management-scope", help="Scope of its tokens", show_default="the endpoint's, <URL>/.default")] = None,
     state: StateDirOption = None,
 ) -> None:
     """Serve ADF's management REST API (api-version 2018-06-01) with pipeline runs in the background."""
     import uvicorn
 
     from pgfactory.api.app import create_app
+    from pgfactory.service.azure_accounts import AzureCredentialSource, AzureManagementSettings
     from pgfactory.service.entra_tokens import EntraTokenSettings
     from pgfactory.service.scope import FactoryScope
     from pgfactory.service.service import Service, ServiceSettings
@@ -63,6 +82,13 @@ def serve(
         raise typer.BadParameter("Entra tokens need both --entra-issuer and --entra-audience",
                                  param_hint="--entra-issuer" if entra_issuer is None else "--entra-audience")
     entra = EntraTokenSettings(entra_issuer, entra_audience) if entra_issuer and entra_audience else None
+    azure = None
+    if azure_credential is not AzureCredentialOption.NONE:
+        try:
+            azure = AzureManagementSettings(AzureCredentialSource(azure_credential.value), azure_management_endpoint,
+                                            azure_management_scope)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--azure-management-endpoint") from None
     folder_state = state_dir(state)
     if insecure_http and (tls_cert or dev):
         raise typer.BadParameter("--insecure-http serves without TLS; drop --tls-cert/--dev", param_hint="--insecure-http")
@@ -79,7 +105,7 @@ def serve(
     if factory is not None:
         scope = FactoryScope(subscription, resource_group, factory_name or factory.resolve().name)
     service = Service(ServiceSettings(state_dir=folder_state, store_url=store, factory_folder=factory, folder_scope=scope,
-                                      max_queued=max_queued, entra=entra,
+                                      max_queued=max_queued, entra=entra, azure=azure,
                                       worker=WorkerSettings(max_running=max_running, stale_after_seconds=stale_after,
                                                             heartbeat_seconds=min(5.0, stale_after / 4))))
     service.start()
@@ -88,6 +114,9 @@ def serve(
         typer.echo(f"pgfactory serve: {scheme}://{host}:{port} (health: /health, OpenAPI: /openapi.json)")
         if entra is not None:
             typer.echo(f"Bearer tokens: API keys, and Entra tokens of issuer {entra.issuer} for audience {entra.audience}")
+        if azure is not None:
+            typer.echo(f"Studio lists Azure subscriptions and servers from {azure.endpoint} as the {azure.credential.value} "
+                       "identity")
         if scope is not None:
             typer.echo(f"Factory folder {factory} is /subscriptions/{scope.subscription_id}/resourceGroups/"
                        f"{scope.resource_group}/providers/Microsoft.DataFactory/factories/{scope.factory_name}")

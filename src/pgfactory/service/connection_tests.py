@@ -3,10 +3,15 @@
 An unsaved definition may send the mask for a secret it does not change: the secret stored under
 the same name fills it in, as a PUT would. The definitions it refers to (credentials, the
 factory's name) come from the stored factory.
+
+Every test of a named linked service, stored or about to be (an unsaved definition with a name),
+is kept as that linked service's last result, which the studio's list shows; a definition without
+a name is tested only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pgfactory.connectors.postgres.diagnostics import ConnectionTestReport, test_connection
@@ -16,10 +21,12 @@ from pgfactory.models.factory import parse_resource
 from pgfactory.models.linked_service import LinkedServiceResource
 from pgfactory.secrets.at_rest import merge_for_put, unseal
 from pgfactory.service.collections import BY_MODEL_KIND
+from pgfactory.service.resources import NAME
 
 if TYPE_CHECKING:
     from pgfactory.service.resources import ResourceService
     from pgfactory.service.scope import FactoryScope
+    from pgfactory.store.connection_tests import ConnectionTestRecord
 
 
 def test_linked_service(resources: ResourceService, scope: FactoryScope, *, name: str | None,
@@ -27,8 +34,10 @@ def test_linked_service(resources: ResourceService, scope: FactoryScope, *, name
     """The staged report for linked service ``name``, or for ``definition`` (``{"name"?, "properties"}``)."""
     record = resources.factory(scope)
     factory = resources.runnable_factory(record)
+    kept_as = name  # the name the result is kept under; None for a definition without a name
     if definition is not None:
-        resource = _unsaved(resources, record.id, str(definition.get("name") or name or "inline"), definition)
+        kept_as = str(definition.get("name") or name or "") or None
+        resource = _unsaved(resources, record.id, kept_as or "inline", definition)
     elif name is not None:
         found = next((linked for stored_name, linked in factory.linked_services.items()
                       if stored_name.lower() == name.lower()), None)  # ARM names match without case
@@ -38,10 +47,21 @@ def test_linked_service(resources: ResourceService, scope: FactoryScope, *, name
     else:
         raise DefinitionError("give linkedServiceName or linkedService", property_path="linkedServiceName",
                               code="InvalidRequestContent")
-    return test_connection(resource, factory=factory, parameters=parameters)
+    report = test_connection(resource, factory=factory, parameters=parameters)
+    if kept_as is not None and NAME.fullmatch(kept_as):
+        failed = report.failed_stage
+        resources.store.connection_tests.record(
+            record.id, resource.name, succeeded=report.succeeded, failed_stage=failed.name if failed else None,
+            error_code=failed.error_code if failed else None, message=failed.message if failed else "all stages passed")
+    return report
 
 
 test_linked_service.__test__ = False  # type: ignore[attr-defined]  # a service call, not a pytest test
+
+
+def last_results(resources: ResourceService, scope: FactoryScope, names: Iterable[str]) -> dict[str, ConnectionTestRecord]:
+    """The last test result of each of ``names`` that was tested, by lowered name (as ARM compares names)."""
+    return resources.store.connection_tests.of(resources.factory(scope).id, names)
 
 
 def _unsaved(resources: ResourceService, factory_id: int, name: str, definition: dict[str, Any]) -> LinkedServiceResource:

@@ -13,14 +13,17 @@ sealed (ADF's git files carry an ``encryptedCredential`` in their place, never c
 
 from __future__ import annotations
 
+import builtins
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pgfactory.engine.validation import validate_factory
 from pgfactory.errors import DefinitionError, NotFoundError
 from pgfactory.models.factory import Factory, parse_resource
 from pgfactory.models.factory import ResourceKind as ModelKind
+from pgfactory.models.problems import Problem
 from pgfactory.secrets.at_rest import mask, merge_for_put, seal, unseal
 from pgfactory.service.collections import BY_MODEL_KIND, COLLECTIONS, Collection
 from pgfactory.service.scope import FactoryScope
@@ -111,7 +114,9 @@ class ResourceService:
         return [_view(record) for record in records[:limit]], records[limit - 1].name_key if more else None
 
     def delete(self, scope: FactoryScope, collection: Collection, name: str, *, if_match: str | None) -> bool:
-        existed = self.store.resources.delete(self.factory(scope).id, collection.stored, name, if_match=if_match)
+        factory_id = self.factory(scope).id
+        existed = self.store.resources.delete(factory_id, collection.stored, name, if_match=if_match)
+        self._forget_test_result(factory_id, collection, name)
         if existed and self.folder is not None and self.folder.holds(scope):
             self.folder.remove(collection, name)
         return existed
@@ -134,6 +139,7 @@ class ResourceService:
             for record in self._all(factory.id, collection):
                 if (collection.path, record.name_key) not in kept:
                     self.store.resources.delete(factory.id, collection.stored, record.name)
+                    self._forget_test_result(factory.id, collection, record.name)
 
     def _put(self, factory: FactoryRecord, collection: Collection, name: str, properties: dict[str, Any], *,
              if_match: str | None) -> tuple[ResourceRecord, bool]:
@@ -141,6 +147,11 @@ class ResourceService:
         merged = merge_for_put(properties, stored.properties if stored is not None else None)
         self._check_definition(collection, name, merged)
         return self.store.resources.put(factory.id, collection.stored, name, seal(merged, self.key), if_match=if_match)
+
+    def _forget_test_result(self, factory_id: int, collection: Collection, name: str) -> None:
+        """A deleted linked service's last test connection result goes with it (a new one of that name starts untested)."""
+        if collection.model is ModelKind.LINKED_SERVICE:
+            self.store.connection_tests.delete(factory_id, name)
 
     def _all(self, factory_id: int, collection: Collection) -> Iterator[ResourceRecord]:
         after: str | None = None
@@ -153,8 +164,35 @@ class ResourceService:
 
     def runnable_factory(self, record: FactoryRecord) -> Factory:
         """Every definition of the factory, secrets in clear text, as the engine runs them."""
+        return self._loaded_factory(record, lambda properties: unseal(properties, self.key))
+
+    def problems(self, scope: FactoryScope, collection: Collection, name: str, body: Any) -> builtins.list[Problem]:
+        """Every problem of a definition before it is saved, nothing stored: all of those a PUT refuses (a PUT names
+        the first), then what the factory-wide checks find with it in place of the stored one (references to missing
+        resources, expressions, dependencies). Secrets stay masked: no check needs their values."""
+        factory = self.factory(scope)
+        file = f"{collection.model.folder}/{name}.json"
+        try:
+            check_name(name, collection.label)
+            properties = _properties(body, collection)
+            stored = self.store.resources.get(factory.id, collection.stored, name)
+            check_secret_shapes(merge_for_put(properties, stored.properties if stored is not None else None))
+        except DefinitionError as error:
+            return [Problem(file, name, error.property_path or "", error.detail)]
+        model, problems = parse_resource(collection.model, {"name": name, "properties": properties}, file=file)
+        problems += _activity_type_problems(collection, name, properties, file)
+        if model is None or problems:
+            return problems
+        loaded = self._loaded_factory(factory, mask, leave_out=(collection, name.lower()))
+        loaded.add(collection.model, model)
+        return [problem for problem in validate_factory(loaded) if problem.file == loaded.file_of(collection.model, name)]
+
+    def _loaded_factory(self, record: FactoryRecord, opened: Callable[[Any], Any], *,
+                        leave_out: tuple[Collection, str] | None = None) -> Factory:
+        """The factory's definitions as models, each ``opened`` (secrets unsealed or masked); ``leave_out`` (a collection
+        and a lowered name) skips the definition a caller replaces."""
         factory = Factory()
-        model, _ = parse_resource(ModelKind.FACTORY, {"name": record.name, "properties": unseal(record.properties, self.key)},
+        model, _ = parse_resource(ModelKind.FACTORY, {"name": record.name, "properties": opened(record.properties)},
                                   file=f"factory/{record.name}.json")
         if model is not None:
             factory.add(ModelKind.FACTORY, model)
@@ -164,7 +202,9 @@ class ResourceService:
             while True:
                 records = self.store.resources.list(factory_id, collection.stored, after_name_key=after, limit=500)
                 for stored in records:
-                    data = {"name": stored.name, "properties": unseal(stored.properties, self.key)}
+                    if leave_out is not None and (collection, stored.name_key) == leave_out:
+                        continue
+                    data = {"name": stored.name, "properties": opened(stored.properties)}
                     model, _ = parse_resource(collection.model, data, file=f"{collection.model.folder}/{record.name}.json")
                     if model is not None:
                         factory.add(collection.model, model)
@@ -177,19 +217,24 @@ class ResourceService:
         check_secret_shapes(properties)
         file = f"{collection.model.folder}/{name}.json"
         model, problems = parse_resource(collection.model, {"name": name, "properties": properties}, file=file)
+        problems = problems or _activity_type_problems(collection, name, properties, file)
         if problems:
             first = problems[0]
             others = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
             raise DefinitionError(first.message + others, resource=name, property_path=first.property_path or None,
                                   code="InvalidResourceDefinition")
         assert model is not None
-        if collection.model is ModelKind.PIPELINE:
-            for path, activity_type in _activity_types(properties.get("activities"), "properties.activities"):
-                if activity_type in _ABSTRACT_ACTIVITY_TYPES:
-                    raise DefinitionError(
-                        f"activity type {activity_type!r} is missing or a base class, not an activity (azure-mgmt-"
-                        "datafactory 10.0.0 sends 'Execution' or 'Container' unless the model's type is set)",
-                        resource=name, property_path=f"{path}.type", code="InvalidResourceDefinition")
+
+
+def _activity_type_problems(collection: Collection, name: str, properties: dict[str, Any], file: str) -> list[Problem]:
+    """A pipeline's activities whose type is missing or a base class (what an SDK sends when the model's type is unset)."""
+    if collection.model is not ModelKind.PIPELINE:
+        return []
+    return [Problem(file, name, f"{path}.type",
+                    f"activity type {activity_type!r} is missing or a base class, not an activity (azure-mgmt-datafactory "
+                    "10.0.0 sends 'Execution' or 'Container' unless the model's type is set)")
+            for path, activity_type in _activity_types(properties.get("activities"), "properties.activities")
+            if activity_type in _ABSTRACT_ACTIVITY_TYPES]
 
 
 # What a missing activity type looks like, or the parent discriminators the 10.0.0 client sends in its place.

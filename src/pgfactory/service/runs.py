@@ -98,6 +98,19 @@ class RunService:
         self.get_run(scope, run_id)
         return self.store.runs.query_activity_runs(run_id, query)
 
+    def child_runs(self, scope: FactoryScope, run_id: str) -> list[PipelineRunRecord]:
+        """The runs ``run_id``'s ExecutePipeline activities started; each names its activity run in ``invoked_by.id``."""
+        self.get_run(scope, run_id)
+        children = (self.store.runs.get_pipeline_run(child_id) for child_id in self.store.runs.child_run_ids(run_id))
+        return [child for child in children if child is not None]
+
+    def run_options(self, scope: FactoryScope, run_id: str) -> RunOptions:
+        """The createRun options ``run_id`` was created with (which run it repeats, from where); none for a run
+        that an ExecutePipeline activity started."""
+        self.get_run(scope, run_id)
+        request = self.store.queue.get(run_id)
+        return request.options if request is not None else RunOptions()
+
     def _cancel(self, run: PipelineRunRecord) -> None:
         if run.status in FINISHED:
             return

@@ -9,6 +9,7 @@ from pathlib import Path
 from pgfactory.errors import AuthenticationError
 from pgfactory.secrets import load_secret_key
 from pgfactory.service import tokens
+from pgfactory.service.azure_accounts import AzureAccounts, AzureManagementSettings
 from pgfactory.service.entra_tokens import EntraCaller, EntraTokenSettings, EntraTokenVerifier, looks_like_jwt
 from pgfactory.service.folder import FactoryFolder
 from pgfactory.service.resources import ResourceService
@@ -34,6 +35,7 @@ class ServiceSettings:
     max_queued: int = 1000
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     entra: EntraTokenSettings | None = None  # None: API keys only; else Entra tokens of that issuer and audience too
+    azure: AzureManagementSettings | None = None  # None: the studio cannot list Azure subscriptions and servers
 
 
 class Service:
@@ -50,6 +52,7 @@ class Service:
         self.worker = RunWorker(self.resources, settings.worker)
         self.runs = RunService(self.resources, self.worker, max_queued=settings.max_queued)
         self.entra_tokens = EntraTokenVerifier(settings.entra) if settings.entra is not None else None
+        self.azure_accounts = AzureAccounts(settings.azure) if settings.azure is not None else None
 
     def authenticate(self, credential: str) -> Principal:
         """Who ``credential`` speaks for: a pgfactory API key, or (when configured) an Entra access token.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from pgfactory.store.connection_tests import ConnectionTests
 from pgfactory.store.database import StoreDatabase, state_database_url
 from pgfactory.store.factories import Factories
 from pgfactory.store.records import utc_now
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class ResourceStore:
-    """``factories``, ``resources``, ``tokens``, ``queue`` and ``runs`` over one database; thread-safe.
+    """``factories``, ``resources``, ``tokens``, ``queue``, ``runs`` and ``connection_tests`` over one database; thread-safe.
 
     ``clock`` gives the times the service's tables record (creation, update, enqueue, heartbeat).
     """
@@ -39,6 +40,7 @@ class ResourceStore:
         self.tokens = ApiTokens(self.database, clock)
         self.queue = RunQueue(self.database, clock)
         self.runs = RunStore(self.database)
+        self.connection_tests = ConnectionTests(self.database, clock)
 
     @classmethod
     def open(cls, state_dir: Path | None = None, *, clock: Clock = utc_now) -> ResourceStore:

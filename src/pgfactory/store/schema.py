@@ -9,8 +9,9 @@ a time window (ADF's ``lastUpdatedAfter``/``lastUpdatedBefore``), child runs of 
 
 The service's tables: factories and their child resources under ARM's case-insensitive names (a
 ``*_key`` column holds the lowered name that uniqueness and paging use; the name column keeps the
-casing of the latest PUT), API tokens (only a hash of each secret), and the durable run queue
-(oldest queued first; running requests whose heartbeat stopped).
+casing of the latest PUT), API tokens (only a hash of each secret), the durable run queue
+(oldest queued first; running requests whose heartbeat stopped), and the last test connection result
+of each linked service.
 """
 
 from __future__ import annotations
@@ -183,6 +184,19 @@ api_tokens = Table(
     Column("last_used_at", UtcDateTime()),
     Column("revoked_at", UtcDateTime()),
     CheckConstraint("role IN ('reader', 'operator', 'contributor')", name="role"),
+)
+
+# The last test connection of each linked service (a new test replaces it); what the report said, no definition value.
+connection_tests = Table(
+    "connection_tests", metadata,
+    Column("factory_id", Integer, ForeignKey("factories.id", ondelete="CASCADE"), primary_key=True),
+    Column("name_key", String(_NAME), primary_key=True),
+    Column("name", String(_NAME), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("failed_stage", String(32)),
+    Column("error_code", String(128)),
+    Column("message", Text, nullable=False),
+    Column("tested_at", UtcDateTime(), nullable=False),
 )
 
 run_requests = Table(

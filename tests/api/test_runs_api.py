@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pgfactory.store import TokenRole
 from tests.api.conftest import FACTORY_PATH, RunningApi
 from tests.api.test_faults import FINAL, linked_service, script_pipeline, wait_for
 from tests.fixtures.postgres import RunningServer
@@ -96,6 +97,23 @@ def test_test_connection_reports_the_stage_that_failed(api: RunningApi, pg_plain
         assert "wrong-password" not in str(refused)
         missing = client.post(f"{FACTORY_PATH}/testConnection", json={"linkedServiceName": "Nope"})
         assert missing.status_code == 404
+
+
+def test_an_operator_may_not_send_the_stored_password_to_another_server(api: RunningApi, pg_plain: RunningServer) -> None:
+    with api.client() as client:
+        setup(client, pg_plain)
+        stored = client.get(f"{FACTORY_PATH}/linkedservices/Pg").json()["properties"]
+    elsewhere = {**stored, "typeProperties": {**stored["typeProperties"], "server": "127.0.0.2"}}
+    with api.client(TokenRole.OPERATOR) as operator:
+        refused = operator.post(f"{FACTORY_PATH}/testConnection", json={"linkedService": {"name": "Pg", "properties": elsewhere}})
+        assert refused.status_code == 403 and "contributor" in refused.json()["error"]["message"]
+        # the stored definition as it is (its masks included) is what testing by name does: allowed
+        same = operator.post(f"{FACTORY_PATH}/testConnection", json={"linkedService": {"name": "Pg", "properties": stored}})
+        assert same.status_code == 200 and same.json()["succeeded"] is True
+    with api.client(TokenRole.CONTRIBUTOR) as contributor:  # who may point the linked service elsewhere anyway
+        changed = contributor.post(f"{FACTORY_PATH}/testConnection",
+                                   json={"linkedService": {"name": "Pg", "properties": elsewhere}})
+        assert changed.status_code == 200 and changed.json()["failedStage"] in {"tcp", "authentication"}
 
 
 def test_a_securestring_default_reaches_the_run_in_clear_and_nowhere_else(api: RunningApi, pg_plain: RunningServer) -> None:

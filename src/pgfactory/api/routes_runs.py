@@ -26,9 +26,10 @@ from pgfactory.api.routes_factories import FACTORY
 from pgfactory.api.security import Caller, Runner, service_of
 from pgfactory.api.shapes import activity_run_json, pipeline_run_json
 from pgfactory.errors import DefinitionError
+from pgfactory.service import tokens
 from pgfactory.service.connection_tests import test_linked_service
 from pgfactory.service.scope import FactoryScope
-from pgfactory.store import RunOptions
+from pgfactory.store import RunOptions, TokenRole
 from pgfactory.store.run_queries import RunFilter, RunQuery, parse_time
 
 router = APIRouter(tags=["runs"], dependencies=[Depends(api_version)], responses=ERRORS)
@@ -151,8 +152,9 @@ class TestConnectionRequest(BaseModel):
 
 
 @router.post(FACTORY + "/testConnection", response_model=None, responses=answers(ConnectionTestReport))
-def test_connection_route(request: Request, subscription_id: str, resource_group: str, factory_name: str, _: Runner,
-                          body: Annotated[TestConnectionRequest, Body()]) -> JSONResponse:
+def test_connection_route(request: Request, subscription_id: str, resource_group: str, factory_name: str,
+                          caller: Runner, body: Annotated[TestConnectionRequest, Body()]) -> JSONResponse:
     report = test_linked_service(service_of(request).resources, FactoryScope(subscription_id, resource_group, factory_name),
-                                 name=body.linked_service_name, definition=body.linked_service, parameters=body.parameters)
+                                 name=body.linked_service_name, definition=body.linked_service, parameters=body.parameters,
+                                 stored_secrets_allowed=tokens.allows(caller.role, TokenRole.CONTRIBUTOR))
     return JSONResponse(report.to_dict())

@@ -1,8 +1,10 @@
 """Test connection as the service offers it: a stored linked service by name, or an unsaved definition.
 
 An unsaved definition may send the mask for a secret it does not change: the secret stored under
-the same name fills it in, as a PUT would. The definitions it refers to (credentials, the
-factory's name) come from the stored factory.
+the same name fills it in, as a PUT would. Only a caller who may change the linked service gets
+that (``stored_secrets_allowed``), unless the definition still points where the stored one does: a
+changed server with the stored password would hand the password to whoever runs that server. The definitions it
+refers to (credentials, the factory's name) come from the stored factory.
 
 Every test of a named linked service, stored or about to be (an unsaved definition with a name),
 is kept as that linked service's last result, which the studio's list shows; a definition without
@@ -15,11 +17,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pgfactory.connectors.postgres.diagnostics import ConnectionTestReport, test_connection
-from pgfactory.errors import DefinitionError, NotFoundError
+from pgfactory.errors import AuthorizationError, DefinitionError, NotFoundError
 from pgfactory.models.factory import ResourceKind as ModelKind
 from pgfactory.models.factory import parse_resource
 from pgfactory.models.linked_service import LinkedServiceResource
+from pgfactory.models.secrets import MASK
 from pgfactory.secrets.at_rest import merge_for_put, unseal
+from pgfactory.secrets.slots import SEALED_MARK, secret_texts
 from pgfactory.service.collections import BY_MODEL_KIND
 from pgfactory.service.resources import NAME
 
@@ -30,14 +34,19 @@ if TYPE_CHECKING:
 
 
 def test_linked_service(resources: ResourceService, scope: FactoryScope, *, name: str | None,
-                        definition: dict[str, Any] | None, parameters: dict[str, Any]) -> ConnectionTestReport:
-    """The staged report for linked service ``name``, or for ``definition`` (``{"name"?, "properties"}``)."""
+                        definition: dict[str, Any] | None, parameters: dict[str, Any],
+                        stored_secrets_allowed: bool) -> ConnectionTestReport:
+    """The staged report for linked service ``name``, or for ``definition`` (``{"name"?, "properties"}``).
+
+    ``stored_secrets_allowed``: whether a changed ``definition`` may use the stored secrets its masks stand for
+    (give it to callers who may change the linked service).
+    """
     record = resources.factory(scope)
     factory = resources.runnable_factory(record)
     kept_as = name  # the name the result is kept under; None for a definition without a name
     if definition is not None:
         kept_as = str(definition.get("name") or name or "") or None
-        resource = _unsaved(resources, record.id, kept_as or "inline", definition)
+        resource = _unsaved(resources, record.id, kept_as or "inline", definition, stored_secrets_allowed)
     elif name is not None:
         found = next((linked for stored_name, linked in factory.linked_services.items()
                       if stored_name.lower() == name.lower()), None)  # ARM names match without case
@@ -64,9 +73,16 @@ def last_results(resources: ResourceService, scope: FactoryScope, names: Iterabl
     return resources.store.connection_tests.of(resources.factory(scope).id, names)
 
 
-def _unsaved(resources: ResourceService, factory_id: int, name: str, definition: dict[str, Any]) -> LinkedServiceResource:
+def _unsaved(resources: ResourceService, factory_id: int, name: str, definition: dict[str, Any],
+             stored_secrets_allowed: bool) -> LinkedServiceResource:
     stored = resources.store.resources.get(factory_id, BY_MODEL_KIND[ModelKind.LINKED_SERVICE].stored, name)
-    properties = merge_for_put(definition.get("properties"), stored.properties if stored else None)
+    incoming = definition.get("properties")
+    properties = merge_for_put(incoming, stored.properties if stored else None)
+    if (not stored_secrets_allowed and _carries_stored_secrets(incoming)
+            and (stored is None or _destination(properties) != _destination(stored.properties))):
+        raise AuthorizationError(
+            "testing a changed definition with stored secrets (sent as the mask) needs the contributor role: it could "
+            "send them to another server; test the stored linked service by name, or type the secrets")
     model, problems = parse_resource(ModelKind.LINKED_SERVICE, {"name": name, "properties": unseal(properties, resources.key)},
                                      file=f"linkedService/{name}.json")
     if not isinstance(model, LinkedServiceResource):
@@ -75,3 +91,20 @@ def _unsaved(resources: ResourceService, factory_id: int, name: str, definition:
                               property_path=f"linkedService.{first.property_path}" if first else "linkedService",
                               code="InvalidResourceDefinition")
     return model
+
+
+# The properties that decide where a linked service's secrets travel (the server, the vault, the Entra authority).
+_DESTINATION = ("server", "port", "connectionString", "baseUrl", "tenant", "azureCloudType")
+
+
+def _destination(properties: Any) -> tuple[Any, ...]:
+    type_properties = properties.get("typeProperties") if isinstance(properties, dict) else None
+    found = type_properties if isinstance(type_properties, dict) else {}
+    # text, so that the port 5432 and "5432" (the same to the connector) compare equal
+    return (properties.get("type") if isinstance(properties, dict) else None,
+            *(str(found.get(key)) for key in _DESTINATION))
+
+
+def _carries_stored_secrets(properties: Any) -> bool:
+    """Whether ``properties`` stands for stored secrets: the mask, or a sealed text copied from a factory folder."""
+    return any(text == MASK or text.startswith(SEALED_MARK) for text in secret_texts(properties).values())

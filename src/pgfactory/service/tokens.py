@@ -48,8 +48,12 @@ def verify(store: ResourceStore, key: str) -> TokenRecord:
     return record
 
 
+def allows(role: TokenRole, needed: TokenRole) -> bool:
+    return RANK[role] >= RANK[needed]
+
+
 def require(role: TokenRole, needed: TokenRole, *, action: str) -> None:
-    if RANK[role] < RANK[needed]:
+    if not allows(role, needed):
         raise AuthorizationError(f"{action} needs the {needed.value} role; the caller has {role.value}")
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from pgfactory.errors import DefinitionError, PreconditionFailedError
+from pgfactory.errors import AuthorizationError, DefinitionError, PreconditionFailedError
 from pgfactory.models.problems import Problem
 from pgfactory.models.validation import AZURE_POSTGRESQL
 from pgfactory.service import tokens
@@ -147,10 +147,13 @@ async def test(request: Request, factory: Factory, user: User) -> Response:
     try:
         definition = _definition(data, form, state)
         report = await run_in_threadpool(test_linked_service, service_of(request).resources, factory.scope,
-                                         name=state.editing, definition=definition, parameters={})
+                                         name=state.editing, definition=definition, parameters={},
+                                         stored_secrets_allowed=tokens.allows(user.role, TokenRole.CONTRIBUTOR))
     except DefinitionError as error:
         return render(request, "manage/_ls_test_report.html", {"problem": error.detail, "path": error.property_path},
                       status_code=422)
+    except AuthorizationError as error:  # an operator's changed definition may not use the stored secrets
+        return render(request, "manage/_ls_test_report.html", {"problem": error.message}, status_code=403)
     last_result = None
     if state.editing is not None:  # the page's "Last test" says it too
         last_result = await run_in_threadpool(last_results, service_of(request).resources, factory.scope, [state.editing])

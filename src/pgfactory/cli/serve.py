@@ -111,7 +111,7 @@ def serve(
     service.start()
     try:
         scheme = "http" if insecure_http else "https"
-        typer.echo(f"pgfactory serve: {scheme}://{host}:{port} (health: /health, OpenAPI: /openapi.json)")
+        typer.echo(f"pgfactory serve: {scheme}://{host}:{port} (studio: /studio, health: /health, OpenAPI: /openapi.json)")
         if entra is not None:
             typer.echo(f"Bearer tokens: API keys, and Entra tokens of issuer {entra.issuer} for audience {entra.audience}")
         if azure is not None:

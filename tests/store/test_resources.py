@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from pgfactory.errors import PreconditionFailedError
+from pgfactory.errors import ConflictError, PreconditionFailedError
 from pgfactory.store import ResourceKind, ResourceStore
 from tests.store.databases import StepClock
 from tests.store.samples import T0
@@ -134,3 +134,28 @@ def test_concurrent_creates_of_one_name_make_one_resource(resource_store: Resour
     assert failures == []
     assert sorted(outcomes) == [False] * (writers - 1) + [True]
     assert len(resource_store.resources.list(factory_id, ResourceKind.PIPELINES)) == 1
+
+
+def test_concurrent_create_only_puts_of_one_name_let_one_win_and_refuse_the_others(
+        resource_store: ResourceStore, factory_id: int) -> None:
+    writers = 6
+    start_together = threading.Barrier(writers)
+    created: list[int] = []
+    refused: list[int] = []
+
+    def put(writer: int) -> None:
+        start_together.wait()
+        try:
+            resource_store.resources.put(factory_id, ResourceKind.PIPELINES, "Same", {"writer": writer}, create_only=True)
+            created.append(writer)
+        except ConflictError:
+            refused.append(writer)
+
+    threads = [threading.Thread(target=put, args=(writer,)) for writer in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(created) == 1 and len(refused) == writers - 1
+    stored = resource_store.resources.get(factory_id, ResourceKind.PIPELINES, "SAME")
+    assert stored is not None and stored.properties == {"writer": created[0]}  # the winner's, never overwritten

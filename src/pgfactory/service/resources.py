@@ -91,10 +91,13 @@ class ResourceService:
     # Resources ----------------------------------------------------------------------------------
 
     def put(self, scope: FactoryScope, collection: Collection, name: str, body: Any, *,
-            if_match: str | None) -> tuple[ResourceView, bool]:
+            if_match: str | None, create_only: bool = False) -> tuple[ResourceView, bool]:
+        """Create or replace a resource; ``create_only``: :class:`ConflictError` when the name is taken (a form that
+        creates must not overwrite what someone else created meanwhile)."""
         factory = self.factory(scope)
         check_name(name, collection.label)
-        record, created = self._put(factory, collection, name, _properties(body, collection), if_match=if_match)
+        record, created = self._put(factory, collection, name, _properties(body, collection), if_match=if_match,
+                                    create_only=create_only)
         if self.folder is not None and self.folder.holds(scope):
             self.folder.write(collection, record.name, record.properties)
         return _view(record), created
@@ -112,6 +115,14 @@ class ResourceService:
                                             limit=limit + 1)
         more = len(records) > limit
         return [_view(record) for record in records[:limit]], records[limit - 1].name_key if more else None
+
+    def every(self, scope: FactoryScope, collection: Collection) -> Iterator[ResourceView]:
+        """Every resource of ``collection``, by name (pickers and usage lookups need them all, not a page)."""
+        for record in self._all(self.factory(scope).id, collection):
+            yield _view(record)
+
+    def exists(self, scope: FactoryScope, collection: Collection, name: str) -> bool:
+        return self.store.resources.get(self.factory(scope).id, collection.stored, name) is not None
 
     def delete(self, scope: FactoryScope, collection: Collection, name: str, *, if_match: str | None) -> bool:
         factory_id = self.factory(scope).id
@@ -142,11 +153,12 @@ class ResourceService:
                     self._forget_test_result(factory.id, collection, record.name)
 
     def _put(self, factory: FactoryRecord, collection: Collection, name: str, properties: dict[str, Any], *,
-             if_match: str | None) -> tuple[ResourceRecord, bool]:
-        stored = self.store.resources.get(factory.id, collection.stored, name)
+             if_match: str | None, create_only: bool = False) -> tuple[ResourceRecord, bool]:
+        stored = None if create_only else self.store.resources.get(factory.id, collection.stored, name)
         merged = merge_for_put(properties, stored.properties if stored is not None else None)
         self._check_definition(collection, name, merged)
-        return self.store.resources.put(factory.id, collection.stored, name, seal(merged, self.key), if_match=if_match)
+        return self.store.resources.put(factory.id, collection.stored, name, seal(merged, self.key), if_match=if_match,
+                                        create_only=create_only)
 
     def _forget_test_result(self, factory_id: int, collection: Collection, name: str) -> None:
         """A deleted linked service's last test connection result goes with it (a new one of that name starts untested)."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, true, update
 
-from pgfactory.errors import PreconditionFailedError
+from pgfactory.errors import ConflictError, PreconditionFailedError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,11 +46,14 @@ def etag_matches(table: Table, if_match: str | None) -> ColumnElement[bool]:
 
 
 def put_row(connection: Connection, database: StoreDatabase, table: Table, key: Mapping[str, Any],
-            values: Mapping[str, Any], *, if_match: str | None, now: datetime, label: str) -> tuple[RowMapping, bool]:
+            values: Mapping[str, Any], *, if_match: str | None, now: datetime, label: str,
+            create_only: bool = False) -> tuple[RowMapping, bool]:
     """Create or replace the row at ``key`` with ``values`` and a new etag; returns the row and whether it is new.
 
     Without ``if_match`` the row is created when missing; with it, the row must exist (and carry
-    that etag unless it is ``*``) or :class:`PreconditionFailedError` is raised. Each step is a
+    that etag unless it is ``*``) or :class:`PreconditionFailedError` is raised. ``create_only``
+    refuses to replace a row (:class:`ConflictError`): two creators of one name never overwrite
+    each other. Each step is a
     single writing statement, so that concurrent writers of one name serialize on the row: an
     INSERT that finds the name taken (or being taken by a transaction that has not committed yet)
     does nothing, and the UPDATE after it sees the committed row.
@@ -65,6 +68,8 @@ def put_row(connection: Connection, database: StoreDatabase, table: Table, key: 
             created = connection.execute(create).mappings().one_or_none()
             if created is not None:
                 return created, True
+            if create_only:
+                raise ConflictError(f"{label} already exists")
         replaced = connection.execute(replace).mappings().one_or_none()
         if replaced is not None:
             return replaced, False

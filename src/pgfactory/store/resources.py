@@ -61,19 +61,21 @@ class Resources:
         self._clock = clock
 
     def put(self, factory_id: int, kind: ResourceKind, name: str, properties: dict[str, Any], *,
-            if_match: str | None = None) -> tuple[ResourceRecord, bool]:
+            if_match: str | None = None, create_only: bool = False) -> tuple[ResourceRecord, bool]:
         """Create the resource or replace its properties (and name casing); returns it and whether it is new.
 
         ``if_match`` (HTTP If-Match): ``*`` asks that the resource exist, an etag that it still carry
-        it; otherwise :class:`~pgfactory.errors.PreconditionFailedError`. A factory that does not
-        exist (deleted meanwhile, say) raises LookupError.
+        it; otherwise :class:`~pgfactory.errors.PreconditionFailedError`. ``create_only``: a resource
+        of that name must not exist yet (:class:`~pgfactory.errors.ConflictError`). A factory that
+        does not exist (deleted meanwhile, say) raises LookupError.
         """
         kind = ResourceKind(kind)
         key = {"factory_id": factory_id, "kind": kind.value, "name_key": name_key(name)}
         try:
             with self._database.write() as connection:
                 row, created = put_row(connection, self._database, resources, key, {"name": name, "properties": properties},
-                                       if_match=if_match, now=self._clock(), label=_label(kind, name))
+                                       if_match=if_match, now=self._clock(), label=_label(kind, name),
+                                       create_only=create_only)
         except IntegrityError as error:  # the only constraint left to break is the factory's foreign key
             raise LookupError(f"no factory with id {factory_id}") from error
         return _resource_from_row(row), created

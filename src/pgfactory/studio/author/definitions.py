@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pgfactory.errors import NotFoundError
 from pgfactory.models.problems import Severity
 from pgfactory.service.resources import ResourceService, ResourceView
 from pgfactory.service.scope import FactoryScope
@@ -77,7 +76,7 @@ def check_definition(resources: ResourceService, scope: FactoryScope, section: S
     if checked.body is None:
         return checked
     problems = list(checked.problems)
-    if creating and name and _exists(resources, scope, section, name):
+    if creating and name and resources.exists(scope, section.collection, name):
         problems.append(EditorProblem("name", f"a {section.label} named {name!r} already exists; choose another name"))
     problems += [EditorProblem(problem.property_path, problem.message, problem.severity)
                  for problem in resources.problems(scope, section.collection, name, checked.body)]
@@ -92,10 +91,3 @@ def unchanged(text: str, saved: ResourceView) -> bool:
         return False
     return isinstance(document, dict) and document.get("properties") == saved.properties
 
-
-def _exists(resources: ResourceService, scope: FactoryScope, section: Section, name: str) -> bool:
-    try:
-        resources.get(scope, section.collection, name)
-    except NotFoundError:
-        return False
-    return True

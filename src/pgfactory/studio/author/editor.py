@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from pgfactory.errors import DefinitionError, PreconditionFailedError
+from pgfactory.errors import ConflictError, DefinitionError, PreconditionFailedError
 from pgfactory.service.collections import COLLECTIONS
 from pgfactory.service.resources import ResourceView
 from pgfactory.store import ResourceKind, TokenRole
@@ -30,7 +30,7 @@ from pgfactory.studio.author.definitions import (
 from pgfactory.studio.author.diagram import layout
 from pgfactory.studio.author.listing import dataset_row, pipeline_row
 from pgfactory.studio.author.sections import Section
-from pgfactory.studio.author.usage import every, pipelines_using
+from pgfactory.studio.author.usage import pipelines_using
 from pgfactory.studio.factory_page import FACTORY_PATH, Factory, FactoryPage
 from pgfactory.studio.rendering import render
 from pgfactory.studio.session import User, require, service_of
@@ -53,7 +53,7 @@ def resource_list(request: Request, factory: Factory, section: Section, after: s
 @router.get(SECTION_PATH + "/new")
 def new_page(request: Request, factory: Factory, section: Section, user: User) -> Response:
     require(user, TokenRole.CONTRIBUTOR, f"creating {section.label}s")
-    linked_services = list(every(service_of(request).resources, factory.scope, COLLECTIONS[ResourceKind.LINKED_SERVICES]))
+    linked_services = list(service_of(request).resources.every(factory.scope, COLLECTIONS[ResourceKind.LINKED_SERVICES]))
     text = editor_text(section.starter(linked_services)["properties"])
     return _editor_page(request, section, name="", text=text, checked=None)
 
@@ -66,9 +66,12 @@ def create(request: Request, factory: Factory, section: Section, user: User, nam
     checked = check_definition(service_of(request).resources, factory.scope, section, name, definition, creating=True)
     if checked.body is not None and not _name_refused(checked):
         try:
-            service_of(request).resources.put(factory.scope, section.collection, name, checked.body, if_match=None)
+            service_of(request).resources.put(factory.scope, section.collection, name, checked.body, if_match=None,
+                                              create_only=True)
         except DefinitionError as error:
             checked = _refused(checked, error)
+        except ConflictError as error:  # created meanwhile under that name
+            checked = CheckedDefinition(checked.body, [EditorProblem("name", error.message), *checked.problems])
         else:
             return RedirectResponse(factory.url("author", section, name) + "?saved=created", status_code=303)
     return _editor_page(request, section, name=name, text=definition, checked=checked, status_code=422)
@@ -134,7 +137,7 @@ def _editor_page(request: Request, section: Section, *, name: str, text: str, ch
                  view: ResourceView | None = None, saved: str = "", status_code: int = 200) -> Response:
     factory: FactoryPage = request.state.factory
     resources = service_of(request).resources
-    used_by = pipelines_using(every(resources, factory.scope, Section.PIPELINES.collection), section, view.name) \
+    used_by = pipelines_using(resources.every(factory.scope, Section.PIPELINES.collection), section, view.name) \
         if view is not None else []
     context: dict[str, Any] = {
         "section": section, "name": name, "text": text, "checked": checked, "view": view, "saved": saved,

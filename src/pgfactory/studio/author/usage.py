@@ -5,24 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pgfactory.service.collections import Collection
-from pgfactory.service.resources import ResourceService, ResourceView
-from pgfactory.service.scope import FactoryScope
+from pgfactory.service.resources import ResourceView
 from pgfactory.studio.author.sections import Section
 
-_PAGE = 500
 # How a definition points at a resource of each section: {"referenceName": ..., "type": "DatasetReference"}.
 REFERENCE_TYPES = {Section.PIPELINES: "PipelineReference", Section.DATASETS: "DatasetReference"}
-
-
-def every(resources: ResourceService, scope: FactoryScope, collection: Collection) -> Iterator[ResourceView]:
-    """Every resource of a collection, page after page."""
-    after: str | None = None
-    while True:
-        views, after = resources.list(scope, collection, after=after, limit=_PAGE)
-        yield from views
-        if after is None:
-            return
 
 
 def pipelines_using(pipelines: Iterable[ResourceView], section: Section, name: str) -> list[str]:

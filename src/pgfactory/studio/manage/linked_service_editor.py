@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from pgfactory.errors import AuthorizationError, DefinitionError, PreconditionFailedError
+from pgfactory.errors import AuthorizationError, ConflictError, DefinitionError, PreconditionFailedError
 from pgfactory.models.problems import Problem
 from pgfactory.models.validation import AZURE_POSTGRESQL
 from pgfactory.service import tokens
@@ -30,7 +30,6 @@ from pgfactory.store import TokenRole
 from pgfactory.studio.factory_page import FACTORY_PATH, Factory, FactoryPage
 from pgfactory.studio.manage.certificate_upload import embedded_certificate
 from pgfactory.studio.manage.connectors import Connector, connector
-from pgfactory.studio.manage.every_resource import every_resource
 from pgfactory.studio.manage.linked_service_checks import (
     check_definition,
     check_parameter_rows,
@@ -261,12 +260,11 @@ def _put(service: Service, factory: FactoryPage, definition: dict[str, Any], sta
     """Store the definition; the problems that stopped it (a name taken, a mask with nothing stored, a change meanwhile)."""
     name = str(definition["name"])
     resources = service.resources
-    if state.editing is None and any(view.name.lower() == name.lower()
-                                     for view in every_resource(resources, factory.scope, LINKED_SERVICES)):
-        return [Problem("", name, "name", f"a linked service named {name!r} exists already; choose another name")]
     try:
         resources.put(factory.scope, LINKED_SERVICES, name, {"properties": definition["properties"]},
-                      if_match=state.etag if state.editing is not None else None)
+                      if_match=state.etag if state.editing is not None else None, create_only=state.editing is None)
+    except ConflictError:
+        return [Problem("", name, "name", f"a linked service named {name!r} exists already; choose another name")]
     except PreconditionFailedError:
         return [Problem("", name, "json", "someone else changed this linked service since you opened it; reload the page "
                                           "to see their change (what you entered here is not saved)")]
@@ -282,15 +280,15 @@ def _create_credential(service: Service, factory: FactoryPage, name: str, resour
         check_name(name, "credential")
     except DefinitionError as error:
         errors["credential_name"] = "enter a name" if not name else error.detail
-    if not errors and any(view.name.lower() == name.lower()
-                          for view in every_resource(service.resources, factory.scope, credentials)):
-        errors["credential_name"] = f"a credential named {name!r} exists already"
     if not _IDENTITY_RESOURCE_ID.fullmatch(resource_id):
         errors["credential_resource_id"] = ("enter the identity's resource ID: /subscriptions/<id>/resourceGroups/<group>/"
                                             "providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>")
     if not errors:
-        service.resources.put(factory.scope, credentials, name, {"properties": {
-            "type": MANAGED_IDENTITY, "typeProperties": {"resourceId": resource_id}}}, if_match=None)
+        try:
+            service.resources.put(factory.scope, credentials, name, {"properties": {
+                "type": MANAGED_IDENTITY, "typeProperties": {"resourceId": resource_id}}}, if_match=None, create_only=True)
+        except ConflictError:
+            errors["credential_name"] = f"a credential named {name!r} exists already"
     return errors
 
 
@@ -299,10 +297,10 @@ def _context(request: Request, factory: FactoryPage, user: Principal, form: Link
     """What every editor template sees: the form, where its errors go, the pickers' choices and the user's rights."""
     resources = service_of(request).resources
     found, elsewhere = place_errors(state.problems, {spec.name for spec in form.visible_fields()})
-    runtimes = [view.name for view in every_resource(resources, factory.scope, COLLECTIONS["integrationruntimes"])]
+    runtimes = [view.name for view in resources.every(factory.scope, COLLECTIONS["integrationruntimes"])]
     # AzurePostgreSql signs in with a managed identity credential only; a Key Vault may use a service principal too.
     credentials = [(view.name, str(view.properties.get("type") or ""))
-                   for view in every_resource(resources, factory.scope, COLLECTIONS["credentials"])
+                   for view in resources.every(factory.scope, COLLECTIONS["credentials"])
                    if form.type != AZURE_POSTGRESQL or view.properties.get("type") == MANAGED_IDENTITY]
     definition = definition_from_form(form)
     chosen: Connector = connector(form.type)

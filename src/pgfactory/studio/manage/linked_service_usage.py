@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pgfactory.service.collections import COLLECTIONS
-from pgfactory.studio.manage.every_resource import every_resource
 
 if TYPE_CHECKING:
     from pgfactory.service.resources import ResourceService
@@ -40,15 +39,15 @@ def linked_service_usage(resources: ResourceService, scope: FactoryScope, name: 
     """The datasets, pipelines and other linked services of the factory that refer to linked service ``name``."""
     usage = Usage()
     wanted = name.lower()
-    for view in every_resource(resources, scope, COLLECTIONS["datasets"]):
+    for view in resources.every(scope, COLLECTIONS["datasets"]):
         if wanted in _references(view.properties, "LinkedServiceReference"):
             usage.datasets.append(view.name)
     datasets = {dataset.lower() for dataset in usage.datasets}
-    for view in every_resource(resources, scope, COLLECTIONS["pipelines"]):
+    for view in resources.every(scope, COLLECTIONS["pipelines"]):
         if wanted in _references(view.properties, "LinkedServiceReference") or \
                 datasets & _references(view.properties, "DatasetReference"):
             usage.pipelines.append(view.name)
-    for view in every_resource(resources, scope, COLLECTIONS["linkedservices"]):
+    for view in resources.every(scope, COLLECTIONS["linkedservices"]):
         if view.name.lower() != wanted and wanted in _references(view.properties, "LinkedServiceReference"):
             usage.linked_services.append(view.name)
     return usage

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pgfactory.errors import DefinitionError, NotFoundError
-from pgfactory.service.collections import Collection
-from pgfactory.service.resources import ResourceService
-from pgfactory.service.scope import FactoryScope
+from pgfactory.errors import DefinitionError
 
 FORM = "form"  # the key of errors that belong to no one field: shown above the form
 
@@ -27,15 +24,6 @@ def changed_meanwhile(label: str) -> dict[str, str]:
     """The error of a save whose If-Match found another version stored."""
     return {FORM: f"Someone changed this {label} after you opened it. Reload the page to see their version; your "
                   "changes were not saved."}
-
-
-def exists(resources: ResourceService, scope: FactoryScope, collection: Collection, name: str) -> bool:
-    """Whether the factory holds a resource of that name (a form that creates one must not overwrite it)."""
-    try:
-        resources.get(scope, collection, name)
-    except NotFoundError:
-        return False
-    return True
 
 
 def text(value: Any) -> str:

@@ -92,6 +92,16 @@ def test_a_taken_name_a_bad_name_and_a_mask_with_nothing_stored_are_refused_next
     assert "stands for a stored secret, and none is stored here" in field_error(answer.text, "password")
 
 
+def test_a_name_with_spaces_and_accents_is_created_and_its_links_are_quoted(studio: Studio, client: httpx.Client) -> None:
+    form = EditorForm.open(client, "new/AzurePostgreSql").set(name="Ventes Europe é", server="s", database="d",
+                                                              username="u", password="p")
+    target = form.post("save").headers["HX-Redirect"]  # a header: ASCII only, so the name must arrive quoted
+    assert target.endswith("/manage/linked-services?saved=Ventes%20Europe%20%C3%A9")
+    listing = client.get(studio.api.url + target).text
+    assert "/manage/linked-services/Ventes%20Europe%20%C3%A9" in listing
+    assert stored(studio, "Ventes Europe é")["typeProperties"]["server"] == "s"
+
+
 def test_an_edit_keeps_the_name_and_refuses_a_change_made_meanwhile(studio: Studio, client: httpx.Client) -> None:
     put_linked_service(studio, "pg1", basic())
     form = EditorForm.open(client, "pg1")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -187,7 +188,7 @@ async def save(request: Request, factory: Factory, user: User) -> Response:
     if state.problems:
         state.json_text = str(data.get("json") or "") if from_json else None
         return await _editor_again(request, factory, user, form, state)
-    target = factory.url("manage", "linked-services") + f"?saved={definition['name']}"
+    target = factory.url("manage", "linked-services") + f"?saved={quote(str(definition['name']), safe='')}"
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

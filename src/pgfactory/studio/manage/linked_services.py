@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -82,7 +83,7 @@ def delete(request: Request, factory: Factory, user: User, name: str) -> Respons
     require(user, TokenRole.CONTRIBUTOR, "deleting linked services")
     view = service_of(request).resources.get(factory.scope, LINKED_SERVICES, name)
     service_of(request).resources.delete(factory.scope, LINKED_SERVICES, view.name, if_match=None)
-    return RedirectResponse(factory.url("manage", "linked-services") + f"?deleted={view.name}", status_code=303)
+    return RedirectResponse(factory.url("manage", "linked-services") + f"?deleted={quote(view.name, safe='')}", status_code=303)
 
 
 @router.post(PAGE + "/{name}/upgrade")

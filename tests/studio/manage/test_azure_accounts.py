@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from pgfactory.service import tokens
 from pgfactory.service.azure_accounts import AzureManagementSettings
+from pgfactory.service.collections import COLLECTIONS
 from pgfactory.service.service import Service, ServiceSettings
 from pgfactory.service.worker import WorkerSettings
 from pgfactory.store import TokenRole
@@ -19,7 +20,7 @@ from tests.api.conftest import RunningApi, serve
 from tests.fixtures.azure_management import ARM_SCOPE, AzureManagementStandIn, use_service_principal
 from tests.fixtures.entra import EntraStandIn
 from tests.studio.conftest import Studio
-from tests.studio.manage.studio_http import FACTORY_URL, make_factory, signed_in
+from tests.studio.manage.studio_http import FACTORY_URL, SCOPE, make_factory, signed_in
 
 ACCOUNTS = f"{FACTORY_URL}/manage/azure/accounts"
 
@@ -134,19 +135,13 @@ def test_a_service_told_to_use_its_environment_names_the_variables_it_lacks(
             assert reader.get(ACCOUNTS).status_code == 403
 
 
-def test_picking_subscription_server_and_database_in_the_browser_fills_the_form(azure_studio: Studio, page: Page) -> None:
+def test_the_linked_service_form_picks_subscription_server_and_database_and_saves_them(
+        azure_studio: Studio, page: Page) -> None:
     azure_studio.sign_in(page)
-    page.goto(f"{azure_studio.url}{FACTORY_URL}/manage/credentials")
-    # A minimal host: a form holding <div id="azure-account">, as the linked service form does, loaded by htmx.
-    page.evaluate("""url => {
-        const form = document.createElement("form");
-        form.id = "host-form";
-        form.className = "card";
-        form.innerHTML = '<h2>Account selection</h2><div id="azure-account" aria-live="polite"></div>';
-        document.querySelector("main").prepend(form);
-        return htmx.ajax("GET", url, {target: "#azure-account"});
-    }""", f"/studio{ACCOUNTS}")
-    subscription = page.get_by_label("Azure subscription")
+    page.goto(f"{azure_studio.url}{FACTORY_URL}/manage/linked-services/new/AzurePostgreSql")
+    page.get_by_role("textbox", name="Name", exact=True).fill("AzureOrders")
+    page.get_by_label("From Azure subscription").check()
+    subscription = page.get_by_label("Azure subscription", exact=True)
     expect(subscription).to_be_visible()
     expect(page.get_by_label("Server name")).to_have_count(0)
     settled(page)
@@ -164,10 +159,18 @@ def test_picking_subscription_server_and_database_in_the_browser_fills_the_form(
     settled(page)
     expect(page.get_by_label("Database name")).to_have_value("orders")
     expect(page.get_by_label("Server name")).to_have_value(re.compile(r"/flexibleServers/pg-b$"))
+    page.get_by_label("User name").fill("reporting")
+    page.get_by_label("Password").fill("Azure-Passw0rd")
+    json_view = page.get_by_label("JSON", exact=True)
+    expect(json_view).to_contain_text('"server": "pg-b.postgres.database.azure.com"')
+    expect(json_view).to_contain_text('"database": "orders"')
     azure_studio.shot(page, "2-server-and-database")
-    submitted = page.evaluate("() => Object.fromEntries(new FormData(document.getElementById('host-form')))")
-    assert {key: submitted[key] for key in ("server", "port", "database")} == {
-        "server": "pg-b.postgres.database.azure.com", "port": "5432", "database": "orders"}
     page.set_viewport_size({"width": 420, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 420
     azure_studio.shot(page, "3-narrow")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("row", name="AzureOrders")).to_be_visible()
+    stored = azure_studio.api.service.resources.get(SCOPE, COLLECTIONS["linkedservices"], "AzureOrders")
+    assert {key: stored.properties["typeProperties"][key] for key in ("server", "port", "database")} == {
+        "server": "pg-b.postgres.database.azure.com", "port": 5432, "database": "orders"}

@@ -105,12 +105,14 @@ class Engine:
 
     def start(self, pipeline_name: str, parameters: Mapping[str, Any] | None = None, *,
               parameters_from_text: bool = False, queued_run_id: str | None = None,
-              run_group_id: str | None = None, recovery: Recovery | None = None) -> RunHandle:
+              run_group_id: str | None = None, recovery: Recovery | None = None,
+              invoked_by: InvokedBy | None = None) -> RunHandle:
         """Start a run. ``queued_run_id`` runs a request the service queued: its Queued pipeline run
         record exists already and is taken over (same run id, and ``run_group_id`` when it joined
         another run's group) instead of created. ``recovery`` reruns from a failed or a chosen
-        activity (see :mod:`.recovery`)."""
-        return self._start(pipeline_name, parameters or {}, parameters_from_text, InvokedBy(), None,
+        activity (see :mod:`.recovery`). ``invoked_by`` says who started it (Manual unless given:
+        the service's debug runs are invoked by Debug)."""
+        return self._start(pipeline_name, parameters or {}, parameters_from_text, invoked_by or InvokedBy(), None,
                            queued_run_id=queued_run_id, run_group_id=run_group_id, recovery=recovery)
 
     def start_child(self, pipeline_name: str, parameters: Mapping[str, Any], *, parent: ActivityRun) -> RunHandle:

@@ -5,12 +5,18 @@ its declared types) and answers with a run id at once: the run is Queued in the 
 :class:`~pgfactory.service.worker.RunWorker` of this or another service process runs it. A full
 queue is refused (HTTP 429) rather than accepted and lost. SecureString parameters are sealed in
 the queued request and masked in the run record, so the store never holds them in clear text.
+
+A debug run (ADF Studio's **Debug**) runs a draft: the pipeline as the editor holds it, unsaved. The
+draft is checked as a save would check it, sealed as a save would seal it, and carried in the queued
+request's options; the worker runs it in place of the saved pipeline of that name. Its run says it was
+invoked by ``Debug``, and a rerun of it repeats the same draft.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pgfactory.engine.parameters import bind_parameters
@@ -19,7 +25,8 @@ from pgfactory.models.factory import ResourceKind as ModelKind
 from pgfactory.models.factory import parse_resource
 from pgfactory.models.resources import PipelineResource
 from pgfactory.models.secrets import MASK
-from pgfactory.secrets.at_rest import unseal
+from pgfactory.secrets.at_rest import merge_for_put, seal, unseal
+from pgfactory.service.collections import COLLECTIONS
 from pgfactory.store import InvokedBy, PipelineRunRecord, RunOptions, RunStatus
 from pgfactory.store import ResourceKind as StoredKind
 from pgfactory.store.records import utc_now
@@ -33,6 +40,7 @@ if TYPE_CHECKING:
 
 SEALED_PARAMETER = "sealedValue"  # a queued request keeps a SecureString parameter as {"sealedValue": ...}
 FINISHED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+DEBUG = "Debug"  # who invokes a debug run, as ADF Studio's Monitor names it
 
 
 class RunService:
@@ -45,12 +53,46 @@ class RunService:
     def create_run(self, scope: FactoryScope, pipeline_name: str, parameters: dict[str, Any] | None,
                    options: RunOptions) -> str:
         factory = self.resources.factory(scope)
-        pipeline = self._pipeline(factory, pipeline_name)
+        draft = self._referenced_draft(factory, pipeline_name, options)
+        if draft is not None:  # a rerun of a debug run repeats its draft, not the saved pipeline
+            options = replace(options, draft=draft[1])
+            pipeline = self._parsed(*draft)
+        else:
+            pipeline = self._pipeline(factory, pipeline_name)
         if options.start_activity_name or options.start_from_failure:
             self._check_rerun(factory, pipeline, options)
         given = dict(parameters or {})
         if options.reference_pipeline_run_id and not given:  # a rerun takes the referenced run's parameters
             given = self._referenced_parameters(options.reference_pipeline_run_id)
+        return self._enqueue(factory, pipeline, given, options)
+
+    def create_debug_run(self, scope: FactoryScope, pipeline_name: str, definition: dict[str, Any],
+                         parameters: dict[str, Any] | None) -> str:
+        """Run ``definition`` (the editor's ``{"properties": ...}``) as pipeline ``pipeline_name`` without saving it.
+
+        The draft is checked exactly as a save would be, then with the factory-wide checks (missing datasets,
+        dependencies, expressions): any error is a :class:`DefinitionError` naming the first one's property path,
+        and nothing is queued. Masked secrets keep those of the saved pipeline, as a save would keep them; the
+        draft's secrets are sealed in the queued request. The pipeline need not have been saved at all.
+        """
+        factory = self.resources.factory(scope)
+        pipelines = COLLECTIONS[StoredKind.PIPELINES]
+        errors = [problem for problem in self.resources.problems(scope, pipelines, pipeline_name, definition)
+                  if problem.severity == "error"]
+        if errors:
+            first = errors[0]
+            others = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+            raise DefinitionError(first.message + others, resource=pipeline_name, property_path=first.property_path or None,
+                                  code="InvalidResourceDefinition")
+        stored = self.store.resources.get(factory.id, StoredKind.PIPELINES, pipeline_name)
+        name = stored.name if stored is not None else pipeline_name  # the saved pipeline's spelling, if there is one
+        draft = seal(merge_for_put(definition["properties"], stored.properties if stored is not None else None),
+                     self.resources.key)
+        return self._enqueue(factory, self._parsed(name, draft), dict(parameters or {}), RunOptions(draft=draft))
+
+    def _enqueue(self, factory: FactoryRecord, pipeline: PipelineResource, given: dict[str, Any],
+                 options: RunOptions) -> str:
+        """Bind ``given`` to ``pipeline``'s parameters and queue its run (a debug run when ``options`` has a draft)."""
         bound = bind_parameters(pipeline, given, file=f"pipeline/{pipeline.name}.json")
         secure = {name for name, spec in (pipeline.properties.parameters or {}).items()
                   if spec.type.lower() == "securestring" and bound.get(name) is not None}
@@ -61,7 +103,8 @@ class RunService:
         record = PipelineRunRecord(
             run_id=run_id, pipeline_name=str(pipeline.name), status=RunStatus.QUEUED, run_start=utc_now(),
             parameters={name: MASK if name in secure else value for name, value in bound.items()},
-            invoked_by=InvokedBy(), annotations=list(getattr(pipeline.properties, "annotations", None) or []))
+            invoked_by=InvokedBy(name=DEBUG) if options.draft is not None else InvokedBy(),
+            annotations=list(getattr(pipeline.properties, "annotations", None) or []))
         if options.reference_pipeline_run_id and options.is_recovery:
             referenced = self.store.runs.get_pipeline_run(options.reference_pipeline_run_id)
             if referenced is not None:
@@ -128,14 +171,23 @@ class RunService:
         stored = self.store.resources.get(factory.id, StoredKind.PIPELINES, name)
         if stored is None:
             raise NotFoundError(f"pipeline {name!r} was not found in factory {factory.name!r}")
-        # Opened: a SecureString parameter's defaultValue is sealed in the store, and the run binds it.
-        properties = unseal(stored.properties, self.resources.key)
-        model, problems = parse_resource(ModelKind.PIPELINE, {"name": stored.name, "properties": properties},
-                                         file=f"pipeline/{stored.name}.json")
-        if not isinstance(model, PipelineResource):
-            raise DefinitionError(problems[0].message if problems else "the stored pipeline does not parse",
-                                  resource=name)
-        return model
+        return self._parsed(stored.name, stored.properties)
+
+    def _parsed(self, name: str, sealed: dict[str, Any]) -> PipelineResource:
+        """A pipeline's sealed properties (stored, or a debug run's draft) as the run binds them: opened, since a
+        SecureString parameter's defaultValue is sealed and the run uses it."""
+        return parse_pipeline(name, unseal(sealed, self.resources.key))
+
+    def _referenced_draft(self, factory: FactoryRecord, pipeline_name: str,
+                          options: RunOptions) -> tuple[str, dict[str, Any]] | None:
+        """The pipeline name and sealed draft of the debug run ``options`` repeats, if it repeats one of this factory
+        and pipeline (a run referenced only for its parameters by another pipeline runs that pipeline as saved)."""
+        run_id = options.reference_pipeline_run_id
+        request = self.store.queue.get(run_id) if run_id else None
+        if request is None or request.options.draft is None or request.factory_id != factory.id \
+                or request.pipeline_name.lower() != pipeline_name.lower():
+            return None
+        return request.pipeline_name, request.options.draft
 
     def _check_rerun(self, factory: FactoryRecord, pipeline: PipelineResource, options: RunOptions) -> None:
         """A rerun from an activity repeats a run of the same pipeline in this factory, from one of its activities."""
@@ -163,6 +215,17 @@ class RunService:
 
     def _belongs(self, run_id: str, factory: FactoryRecord) -> bool:
         return self.store.runs.factory_of(run_id) == factory.id
+
+
+def parse_pipeline(name: str, properties: dict[str, Any]) -> PipelineResource:
+    """Pipeline ``name`` of ``properties`` (secrets open) as a model, or the first problem as a DefinitionError."""
+    model, problems = parse_resource(ModelKind.PIPELINE, {"name": name, "properties": properties},
+                                     file=f"pipeline/{name}.json")
+    if not isinstance(model, PipelineResource):
+        first = problems[0] if problems else None
+        raise DefinitionError(first.message if first else "the pipeline does not parse", resource=name,
+                              property_path=(first.property_path or None) if first else None)
+    return model
 
 
 def run_parameters(stored: dict[str, Any], resources: ResourceService) -> dict[str, Any]:

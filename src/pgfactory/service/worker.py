@@ -8,6 +8,9 @@ claims, stops runs another instance was asked to cancel, and recovers the runs o
 died: a request whose heartbeat stopped more than ``stale_after`` ago is taken over (by exactly
 one instance) and its run marked Failed with the reason, because resuming a half-done pipeline
 could repeat what it already wrote. No run stays InProgress forever.
+
+A debug run's request carries its draft: the worker runs it in place of the saved pipeline of that
+name (ExecutePipeline inside it still calls the saved pipelines).
 """
 
 from __future__ import annotations
@@ -17,17 +20,20 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pgfactory.engine import Engine
 from pgfactory.engine.executor import LocalExecutor
 from pgfactory.engine.recovery import Recovery
-from pgfactory.service.runs import run_parameters
+from pgfactory.models.factory import ResourceKind
+from pgfactory.secrets.at_rest import unseal
+from pgfactory.service.runs import parse_pipeline, run_parameters
 from pgfactory.store import RunStatus
 from pgfactory.store.records import adf_timestamp, utc_now
 
 if TYPE_CHECKING:
     from pgfactory.engine import RunHandle
+    from pgfactory.models.factory import Factory
     from pgfactory.service.resources import ResourceService
     from pgfactory.store import FactoryRecord, RunRequest
 
@@ -126,6 +132,8 @@ class RunWorker:
         try:
             factory_record = self._factory(request.factory_id)
             factory = self.resources.runnable_factory(factory_record)
+            if request.options.draft is not None:
+                _put_draft(factory, request.pipeline_name, unseal(request.options.draft, self.resources.key))
             engine = Engine(factory, store=self.store.runs.for_factory(request.factory_id), executor=self._executor)
             options = request.options
             recovery = Recovery(self._references(request), options.start_from_failure, options.start_activity_name) \
@@ -133,7 +141,7 @@ class RunWorker:
             queued = self.store.runs.get_pipeline_run(request.run_id)
             handle = engine.start(request.pipeline_name, run_parameters(request.parameters, self.resources),
                                   queued_run_id=request.run_id, run_group_id=queued.run_group_id if queued else None,
-                                  recovery=recovery)
+                                  recovery=recovery, invoked_by=queued.invoked_by if queued else None)
         except Exception as error:  # the definitions changed under the queued run, or the store failed
             log.exception("run %s could not start", request.run_id)
             self._fail(request, f"The run could not start: {error}")
@@ -201,3 +209,12 @@ class RunWorker:
                 request.run_id, {"errorCode": INTERRUPTED_CODE, "message": message, "failureType": "SystemError",
                                  "target": run.pipeline_name}, now)
         self.store.queue.finish(request.run_id)
+
+
+def _put_draft(factory: Factory, name: str, properties: dict[str, Any]) -> None:
+    """A debug run's draft (secrets open) in place of the saved pipeline ``name`` (names compare as ADF's do:
+    ignoring case), or beside the others when none is saved."""
+    pipelines = factory.resources[ResourceKind.PIPELINE]
+    for saved in [saved for saved in pipelines if saved.lower() == name.lower()]:
+        del pipelines[saved]
+    factory.add(ResourceKind.PIPELINE, parse_pipeline(name, properties))

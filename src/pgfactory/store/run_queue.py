@@ -44,23 +44,35 @@ class RequestState(StrEnum):
 @dataclass(frozen=True, slots=True)
 class RunOptions:
     """``createRun``'s query options: rerun with the parameters of ``reference_pipeline_run_id``, in its run
-    group when ``is_recovery``, from ``start_activity_name`` or from the activities that failed."""
+    group when ``is_recovery``, from ``start_activity_name`` or from the activities that failed.
+
+    ``draft`` makes the run a debug run: the pipeline's ``properties`` as the editor held them, run in
+    place of the saved pipeline of that name (which need not exist). Its secrets are sealed, as in a
+    stored pipeline; the store keeps it in the request's JSON, so that a rerun repeats the same draft.
+    """
 
     reference_pipeline_run_id: str | None = None
     start_activity_name: str | None = None
     is_recovery: bool = False
     start_from_failure: bool = False
+    draft: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """ADF's names for the options, as the store keeps them."""
-        return {"referencePipelineRunId": self.reference_pipeline_run_id, "startActivityName": self.start_activity_name,
-                "isRecovery": self.is_recovery, "startFromFailure": self.start_from_failure}
+        """ADF's names for the options, as the store keeps them (a debug run's draft beside them)."""
+        options: dict[str, Any] = {
+            "referencePipelineRunId": self.reference_pipeline_run_id, "startActivityName": self.start_activity_name,
+            "isRecovery": self.is_recovery, "startFromFailure": self.start_from_failure}
+        if self.draft is not None:
+            options["draft"] = self.draft
+        return options
 
     @classmethod
     def from_json(cls, options: dict[str, Any]) -> RunOptions:
+        draft = options.get("draft")
         return cls(reference_pipeline_run_id=options.get("referencePipelineRunId"),
                    start_activity_name=options.get("startActivityName"),
-                   is_recovery=bool(options.get("isRecovery")), start_from_failure=bool(options.get("startFromFailure")))
+                   is_recovery=bool(options.get("isRecovery")), start_from_failure=bool(options.get("startFromFailure")),
+                   draft=draft if isinstance(draft, dict) else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The Trigger now dialog's parameter fields: one typed control per declared parameter, and its text read back.
+"""The Trigger now and Debug dialogs' parameter fields: one typed control per declared parameter, its text read back.
 
 A field shows the parameter's default (a SecureString's stays stored and unshown). Reading the form
 turns each text into the declared type with a message for the field when it cannot ("not a whole

@@ -1,9 +1,9 @@
-"""Debug / Trigger now: the parameters dialog, and the run it creates through the service's createRun.
+"""Trigger now: the parameters dialog, and the run of the saved pipeline it creates through the service's createRun.
 
-pgfactory runs saved definitions only (ADF's Debug runs the canvas; here there is no separate debug
-run). So the dialog is asked for with the editor's text, and when that differs from the saved pipeline
-the dialog says to save first instead of running something other than what the user sees. A run that
-is created sends the browser to its Monitor page.
+Trigger now runs the saved definition, as in ADF (Debug, in :mod:`.debug`, runs the editor's text). So the
+dialog is asked for with the editor's text, and when that differs from the saved pipeline the dialog says
+to save first (or to debug) instead of running something other than what the user sees. A run that is
+created sends the browser to its Monitor page.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def run_dialog(request: Request, factory: Factory, name: str, user: User,
     view = service_of(request).resources.get(factory.scope, _PIPELINES, name)
     unsaved = definition is not None and not unchanged(definition, view)
     fields = parameter_fields(view.properties.get("parameters"))
-    return render(request, "author/_run_dialog.html", {"name": view.name, "fields": fields, "unsaved": unsaved,
-                                                       "errors": {}, "problem": None})
+    return render(request, "author/_run_dialog.html", {"debug": False, "name": view.name, "fields": fields,
+                                                       "unsaved": unsaved, "errors": {}, "problem": None})
 
 
 @router.post(PIPELINE_PATH + "/runs")
@@ -76,5 +76,5 @@ def trigger_now(request: Request, factory: Factory, name: str, user: User, form:
 
 def _dialog_again(request: Request, name: str, fields: list[ParameterField], errors: dict[str, str], *,
                   problem: PgFactoryError | None = None, status_code: int = 422) -> Response:
-    return render(request, "author/_run_dialog.html", {"name": name, "fields": fields, "unsaved": False,
+    return render(request, "author/_run_dialog.html", {"debug": False, "name": name, "fields": fields, "unsaved": False,
                                                        "errors": errors, "problem": problem}, status_code=status_code)

@@ -52,7 +52,7 @@ def run_page(request: Request, factory: Factory, user: User, run_id: str) -> Res
                "truncated": truncated, "options": options, "now": now, "show": display, "can_run": can_run(user),
                "finished": run.status in FINISHED, "rerunnable": _rerunnable(run),
                "rerun_from_failure": run.status in RERUN_FROM_FAILURE,
-               "activity_names": _top_level_activities(service, factory.scope, run.pipeline_name),
+               "activity_names": _top_level_activities(service, factory.scope, run.pipeline_name, options.draft),
                "run_url": factory.url("monitor", "runs", run_id)}
     if wants_fragment(request):
         return render(request, "monitor/_run_live.html", context,
@@ -98,13 +98,18 @@ def _rerunnable(run: PipelineRunRecord) -> bool:
     return run.status in FINISHED and run.invoked_by.invoked_by_type != "PipelineActivity"
 
 
-def _top_level_activities(service: Service, scope: FactoryScope, pipeline_name: str) -> list[str]:
-    """The names a rerun can start from: the pipeline's top-level activities as it is defined now."""
-    try:
-        pipeline = service.resources.get(scope, COLLECTIONS["pipelines"], pipeline_name)
-    except PgFactoryError:  # deleted since the run: a rerun would be refused anyway
-        return []
-    activities: Any = pipeline.properties.get("activities")
+def _top_level_activities(service: Service, scope: FactoryScope, pipeline_name: str,
+                          draft: dict[str, Any] | None) -> list[str]:
+    """The names a rerun can start from: the top-level activities of the debug run's draft (a rerun repeats it), else
+    of the pipeline as it is defined now."""
+    if draft is not None:
+        properties = draft
+    else:
+        try:
+            properties = service.resources.get(scope, COLLECTIONS["pipelines"], pipeline_name).properties
+        except PgFactoryError:  # deleted since the run: a rerun would be refused anyway
+            return []
+    activities: Any = properties.get("activities")
     return [str(activity["name"]) for activity in activities or [] if isinstance(activity, dict) and "name" in activity]
 
 

@@ -7,7 +7,8 @@ take the same query and body, and answer the very JSON pgfactory answered (captu
 what separates the two is pgfactory's own work: the API key check, the store, the definitions.
 Measured: GET a pipeline, list a factory's 100 pipelines, createRun (the service's worker is not
 started: the run stays Queued, so the queue is what is measured), and queryPipelineRuns of one
-page (100 runs) with ``--runs`` runs stored, inserted straight through the store in bulk. Calls
+page (100 runs) with ``--runs`` runs stored, inserted straight through the store in bulk; and three
+of the studio's pages (signed in by cookie), whose reference routes answer the same HTML. Calls
 alternate between the two apps in rounds, so that the machine's drift touches both alike.
 
     .venv/bin/python -m bench.api [--calls 600] [--runs 100000] [--postgres-store]
@@ -34,7 +35,7 @@ from typing import Annotated, Any
 import httpx
 import uvicorn
 from fastapi import Body, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import URL, select
 
 from pgfactory.api.app import create_app
@@ -51,6 +52,7 @@ from pgfactory.store.schema import pipeline_runs
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 GROUP = "bench"
 FACTORY = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}/providers/Microsoft.DataFactory/factories/bench"
+STUDIO = f"/studio/f/{SUBSCRIPTION}/{GROUP}/bench"
 VERSION = {"api-version": "2018-06-01"}
 PIPELINES = 100
 STATUSES = (RunStatus.SUCCEEDED,) * 8 + (RunStatus.FAILED, RunStatus.CANCELLED)
@@ -116,6 +118,10 @@ def reference_app(answers: dict[str, Any]) -> FastAPI:
     def query_pipeline_runs(body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
         return JSONResponse(answers["query filtered" if body.get("filters") else "query"])
 
+    @app.get(STUDIO + "/{page:path}")
+    def studio_page(page: str) -> HTMLResponse:
+        return HTMLResponse(answers[f"{STUDIO}/{page}"])
+
     return app
 
 
@@ -134,6 +140,12 @@ def served(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join()
+
+
+def answer_of(client: httpx.Client, call: Call) -> Any:
+    """What pgfactory answers ``call``: JSON from the API, HTML from the studio."""
+    answer = client.request(call.method, call.path, json=call.body)
+    return answer.text if call.path.startswith("/studio/") else answer.json()
 
 
 def timed(client: httpx.Client, call: Call) -> float:
@@ -205,13 +217,22 @@ def main() -> None:
             Call(f"queryPipelineRuns, {options.runs:,} stored", "POST", f"{FACTORY}/queryPipelineRuns", window, 50),
             Call("  same, PipelineName filter", "POST", f"{FACTORY}/queryPipelineRuns", {**window, "filters": [
                 {"operand": "PipelineName", "operator": "Equals", "values": ["p042"]}]}, 50),
+            # The studio's pages: the first 25 runs of the last 30 days, a pipeline's editor (its JSON checked
+            # and its diagram drawn), a linked service's form.
+            Call("studio: Monitor runs page", "GET", f"{STUDIO}/monitor/runs?range=30d", target_ms=100),
+            Call("studio: pipeline editor", "GET", f"{STUDIO}/author/pipelines/p042", target_ms=100),
+            Call("studio: linked service form", "GET", f"{STUDIO}/manage/linked-services/Pg", target_ms=100),
         ]
         headers = {"Authorization": f"Bearer {key}"}
+        cookies = {"pgfactory_session": key, "pgfactory_csrf": "bench"}  # the studio's session, as a browser holds it
         subject_url = stack.enter_context(served(create_app(service)))
-        subject = stack.enter_context(httpx.Client(base_url=subject_url, params=VERSION, headers=headers, timeout=60))
-        answers = {name: subject.request(call.method, call.path, json=call.body).json()
-                   for name, call in zip(("get", "list", "create", "query", "query filtered"), calls, strict=True)}
+        subject = stack.enter_context(httpx.Client(base_url=subject_url, params=VERSION, headers=headers, cookies=cookies,
+                                                   timeout=60))
+        names = ("get", "list", "create", "query", "query filtered")
+        answers = {name: answer_of(subject, call) for name, call in zip(names, calls, strict=False)}
+        answers |= {call.path.split("?")[0]: answer_of(subject, call) for call in calls[len(names):]}
         assert len(answers["list"]["value"]) == PIPELINES and len(answers["query"]["value"]) == 100
+        assert answers[f"{STUDIO}/monitor/runs"].count('data-label="Pipeline"') == 25, "the runs page shows 25 runs"
         reference_url = stack.enter_context(served(reference_app(answers)))
         reference = stack.enter_context(httpx.Client(base_url=reference_url, params=VERSION, headers=headers, timeout=60))
 

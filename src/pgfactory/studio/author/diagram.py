@@ -35,7 +35,6 @@ TEXT_INSET = 12
 
 CONDITIONS = ("Succeeded", "Failed", "Completed", "Skipped")
 _CONDITION_NAMES = {condition.lower(): condition for condition in CONDITIONS}
-CONTAINER_TYPES = frozenset({"ForEach", "Until", "IfCondition", "Switch"})
 
 
 @dataclass(frozen=True)

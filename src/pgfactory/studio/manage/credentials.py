@@ -18,13 +18,13 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
-from pgfactory.errors import ConflictError, DefinitionError, NotFoundError, PreconditionFailedError
+from pgfactory.errors import NotFoundError
 from pgfactory.models.azure_key_vault import AZURE_KEY_VAULT
 from pgfactory.service.collections import COLLECTIONS
 from pgfactory.service.resources import ResourceService, ResourceView
 from pgfactory.store import ResourceKind, TokenRole
 from pgfactory.studio.factory_page import FACTORY_PATH, Factory, FactoryPage
-from pgfactory.studio.manage.resource_forms import changed_meanwhile, field_errors, text
+from pgfactory.studio.manage.resource_forms import save, text
 from pgfactory.studio.manage.usage import LINKED_SERVICES, all_resources, users_by_name
 from pgfactory.studio.rendering import render
 from pgfactory.studio.session import User, require, service_of
@@ -133,16 +133,9 @@ def _save(request: Request, factory: FactoryPage, fields: CredentialFields, *, s
     key_vaults = _key_vaults(resources, factory)
     errors = _problems(fields, stored=stored, key_vaults=key_vaults)
     if not errors:
-        try:
-            resources.put(factory.scope, CREDENTIALS, name, {"properties": credential_properties(fields, stored)},
-                          if_match=(fields.etag or None) if stored is not None else None, create_only=stored is None)
-        except DefinitionError as error:
-            errors = field_errors(error, FIELDS)
-        except ConflictError:
-            errors = {"name": f"a credential named {name!r} already exists; open it to change it"}
-        except PreconditionFailedError:
-            errors = changed_meanwhile("credential")
-        else:
+        errors = save(resources, factory.scope, CREDENTIALS, name, credential_properties(fields, stored),
+                      stored=stored, etag=fields.etag, fields=FIELDS)
+        if not errors:
             return RedirectResponse(f"{factory.url('manage', 'credentials')}?saved={quote(name)}", status_code=303)
     return _form(request, factory, fields, stored=stored, errors=errors, key_vaults=key_vaults, status_code=422)
 

@@ -17,13 +17,13 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from pgfactory.engine.activity_runner import LOCAL_RUNTIME
-from pgfactory.errors import ConflictError, DefinitionError, NotFoundError, PreconditionFailedError
+from pgfactory.errors import DefinitionError, NotFoundError
 from pgfactory.models.validation import AUTO_RESOLVE_RUNTIME
 from pgfactory.service.collections import COLLECTIONS
 from pgfactory.service.resources import ResourceService, ResourceView
 from pgfactory.store import ResourceKind, TokenRole
 from pgfactory.studio.factory_page import FACTORY_PATH, Factory, FactoryPage
-from pgfactory.studio.manage.resource_forms import changed_meanwhile, field_errors, text
+from pgfactory.studio.manage.resource_forms import save, text
 from pgfactory.studio.manage.usage import LINKED_SERVICES, all_resources, users_by_name
 from pgfactory.studio.rendering import render
 from pgfactory.studio.session import User, require, service_of
@@ -118,16 +118,9 @@ def _save(request: Request, factory: FactoryPage, fields: RuntimeFields, *, stor
     name = fields.name.strip()
     errors = _problems(fields, creating=stored is None)
     if not errors:
-        try:
-            resources.put(factory.scope, RUNTIMES, name, {"properties": runtime_properties(fields, stored)},
-                          if_match=(fields.etag or None) if stored is not None else None, create_only=stored is None)
-        except DefinitionError as error:
-            errors = field_errors(error, FIELDS)
-        except ConflictError:
-            errors = {"name": f"an integration runtime named {name!r} already exists; open it to change it"}
-        except PreconditionFailedError:
-            errors = changed_meanwhile("integration runtime")
-        else:
+        errors = save(resources, factory.scope, RUNTIMES, name, runtime_properties(fields, stored),
+                      stored=stored, etag=fields.etag, fields=FIELDS)
+        if not errors:
             return RedirectResponse(f"{factory.url('manage', 'integration-runtimes')}?saved={quote(name)}", status_code=303)
     return _form(request, factory, fields, stored=stored, errors=errors, status_code=422)
 

@@ -169,6 +169,11 @@ def test_a_killed_service_finds_its_interrupted_run_when_it_starts_again(tmp_pat
         client.put(f"{FACTORY_PATH}/pipelines/Slow", json=script_pipeline("SELECT pg_sleep(20)"))
         run_id = client.post(f"{FACTORY_PATH}/pipelines/Slow/createRun").json()["runId"]
         wait_for(client, run_id, {"InProgress"})
+        # the run turns InProgress a moment before its activity run is written: kill it once the activity runs
+        deadline = time.monotonic() + 30
+        while activity_statuses(client, run_id) != {"Work": "InProgress"}:
+            assert time.monotonic() < deadline, "the activity never started"
+            time.sleep(0.05)
         os.kill(service.pid, signal.SIGKILL)
         service.wait()
         service = start()
